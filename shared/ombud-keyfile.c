@@ -1,0 +1,316 @@
+/* ombud-keyfile.c: the database key, wrapped under the passphrase
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The database key is random.  What is on disk is that key sealed with
+ * XChaCha20-Poly1305 under a key derived from the passphrase with Argon2id,
+ * so a passphrase change rewrites this small file and nothing else.  The
+ * Argon2id costs and the database salt are bound in as associated data, and
+ * an unkeyed hash over every field tells a damaged file from a wrong
+ * passphrase.
+ */
+#include "ombud-keyfile.h"
+
+#include <sodium.h>
+#include <string.h>
+
+#define GROUP        "Ombud Key"
+#define VERSION      1
+#define KEY_BYTES    32
+#define NONCE_BYTES  crypto_aead_xchacha20poly1305_ietf_NPUBBYTES
+#define WRAPPED_BYTES (KEY_BYTES + crypto_aead_xchacha20poly1305_ietf_ABYTES)
+#define CHECK_BYTES  16
+
+G_DEFINE_QUARK (ombud-keyfile-error-quark, ombud_keyfile_error)
+
+typedef struct {
+  OmbudKdfLimits limits;
+  guint8 pw_salt[crypto_pwhash_SALTBYTES];
+  guint8 db_salt[OMBUD_KEYFILE_SALT_BYTES];
+  guint8 nonce[NONCE_BYTES];
+  guint8 wrapped[WRAPPED_BYTES];
+} WrappedKey;
+
+const OmbudKdfLimits *
+ombud_kdf_limits_default (void)
+{
+  /* About half a second and 256 MiB on the team's laptops (see
+   * bench/bench-unlock.c): slow for a guesser, bearable at every unlock. */
+  static const OmbudKdfLimits limits = {
+    crypto_pwhash_OPSLIMIT_MODERATE,
+    crypto_pwhash_MEMLIMIT_MODERATE,
+  };
+  return &limits;
+}
+
+static void
+associated_data (const WrappedKey *w,
+                 guint8            ad[64])
+{
+  memset (ad, 0, 64);
+  memcpy (ad, "ombud-key-v1", 12);
+  for (int i = 0; i < 8; i++)
+    {
+      ad[16 + i] = (w->limits.opslimit >> (8 * i)) & 0xff;
+      ad[24 + i] = ((guint64) w->limits.memlimit >> (8 * i)) & 0xff;
+    }
+  memcpy (ad + 32, w->db_salt, OMBUD_KEYFILE_SALT_BYTES);
+}
+
+static void
+check_value (const WrappedKey *w,
+             guint8            out[CHECK_BYTES])
+{
+  guint8 ad[64];
+
+  associated_data (w, ad);
+  crypto_generichash_state st;
+  crypto_generichash_init (&st, NULL, 0, CHECK_BYTES);
+  crypto_generichash_update (&st, ad, sizeof ad);
+  crypto_generichash_update (&st, w->pw_salt, sizeof w->pw_salt);
+  crypto_generichash_update (&st, w->nonce, sizeof w->nonce);
+  crypto_generichash_update (&st, w->wrapped, sizeof w->wrapped);
+  crypto_generichash_final (&st, out, CHECK_BYTES);
+}
+
+static OmbudSecret *
+derive_kek (const char            *passphrase,
+            const guint8          *pw_salt,
+            const OmbudKdfLimits  *limits,
+            GError               **error)
+{
+  g_autoptr(OmbudSecret) kek = ombud_secret_new (KEY_BYTES);
+
+  if (crypto_pwhash (ombud_secret_get_data (kek), KEY_BYTES, passphrase, strlen (passphrase),
+                     pw_salt, limits->opslimit, limits->memlimit, crypto_pwhash_ALG_ARGON2ID13) != 0)
+    {
+      g_set_error (error, OMBUD_KEYFILE_ERROR, OMBUD_KEYFILE_ERROR_FAILED,
+                   "not enough memory to derive the key from the passphrase");
+      return NULL;
+    }
+  return g_steal_pointer (&kek);
+}
+
+static gboolean
+get_bytes (GKeyFile  *kf,
+           const char *name,
+           guint8    *out,
+           gsize      size)
+{
+  g_autofree char *text = g_key_file_get_string (kf, GROUP, name, NULL);
+  g_autofree guint8 *raw = NULL;
+  gsize len = 0;
+
+  if (text == NULL)
+    return FALSE;
+  raw = g_base64_decode (text, &len);
+  if (len != size)
+    return FALSE;
+  memcpy (out, raw, size);
+  return TRUE;
+}
+
+static void
+set_bytes (GKeyFile     *kf,
+           const char   *name,
+           const guint8 *data,
+           gsize         size)
+{
+  g_autofree char *text = g_base64_encode (data, size);
+
+  g_key_file_set_string (kf, GROUP, name, text);
+}
+
+static gboolean
+load (const char  *path,
+      WrappedKey  *w,
+      GError     **error)
+{
+  g_autoptr(GKeyFile) kf = g_key_file_new ();
+  g_autoptr(GError) local_error = NULL;
+  guint8 check[CHECK_BYTES], expected[CHECK_BYTES];
+  g_autofree char *kdf = NULL;
+  gint64 version;
+
+  if (!g_key_file_load_from_file (kf, path, G_KEY_FILE_NONE, &local_error))
+    {
+      if (g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+        g_set_error (error, OMBUD_KEYFILE_ERROR, OMBUD_KEYFILE_ERROR_NOT_FOUND,
+                     "no key file at %s", path);
+      else
+        g_set_error (error, OMBUD_KEYFILE_ERROR, OMBUD_KEYFILE_ERROR_CORRUPTED,
+                     "the key file %s is damaged: %s", path, local_error->message);
+      return FALSE;
+    }
+
+  version = g_key_file_get_int64 (kf, GROUP, "Version", NULL);
+  if (version > VERSION)
+    {
+      g_set_error (error, OMBUD_KEYFILE_ERROR, OMBUD_KEYFILE_ERROR_UNSUPPORTED_VERSION,
+                   "the key file was written by a newer Ombud (format %" G_GINT64_FORMAT ")", version);
+      return FALSE;
+    }
+
+  kdf = g_key_file_get_string (kf, GROUP, "Kdf", NULL);
+  w->limits.opslimit = g_key_file_get_uint64 (kf, GROUP, "OpsLimit", NULL);
+  w->limits.memlimit = g_key_file_get_uint64 (kf, GROUP, "MemLimit", NULL);
+  if (version != VERSION
+      || g_strcmp0 (kdf, "argon2id13") != 0
+      || !get_bytes (kf, "PassphraseSalt", w->pw_salt, sizeof w->pw_salt)
+      || !get_bytes (kf, "DatabaseSalt", w->db_salt, sizeof w->db_salt)
+      || !get_bytes (kf, "Nonce", w->nonce, sizeof w->nonce)
+      || !get_bytes (kf, "WrappedKey", w->wrapped, sizeof w->wrapped)
+      || !get_bytes (kf, "Check", check, sizeof check)
+      || w->limits.opslimit < crypto_pwhash_OPSLIMIT_MIN
+      || w->limits.memlimit < crypto_pwhash_MEMLIMIT_MIN
+      || w->limits.memlimit > G_MAXSIZE / 2)
+    goto damaged;
+
+  check_value (w, expected);
+  if (sodium_memcmp (check, expected, CHECK_BYTES) != 0)
+    goto damaged;
+  return TRUE;
+
+damaged:
+  g_set_error (error, OMBUD_KEYFILE_ERROR, OMBUD_KEYFILE_ERROR_CORRUPTED,
+               "the key file %s is damaged", path);
+  return FALSE;
+}
+
+static gboolean
+save (const char        *path,
+      const WrappedKey  *w,
+      GError           **error)
+{
+  g_autoptr(GKeyFile) kf = g_key_file_new ();
+  g_autofree char *data = NULL;
+  guint8 check[CHECK_BYTES];
+  gsize len;
+
+  check_value (w, check);
+  g_key_file_set_int64 (kf, GROUP, "Version", VERSION);
+  g_key_file_set_string (kf, GROUP, "Kdf", "argon2id13");
+  g_key_file_set_uint64 (kf, GROUP, "OpsLimit", w->limits.opslimit);
+  g_key_file_set_uint64 (kf, GROUP, "MemLimit", w->limits.memlimit);
+  set_bytes (kf, "PassphraseSalt", w->pw_salt, sizeof w->pw_salt);
+  set_bytes (kf, "DatabaseSalt", w->db_salt, sizeof w->db_salt);
+  set_bytes (kf, "Nonce", w->nonce, sizeof w->nonce);
+  set_bytes (kf, "WrappedKey", w->wrapped, sizeof w->wrapped);
+  set_bytes (kf, "Check", check, sizeof check);
+  data = g_key_file_to_data (kf, &len, NULL);
+
+  /* Durable before we return: the passphrase change or the new profile is
+   * only "done" once the new wrapping survives a power cut. */
+  return g_file_set_contents_full (path, data, len,
+                                   G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE,
+                                   0600, error);
+}
+
+static gboolean
+wrap (WrappedKey            *w,
+      const char            *passphrase,
+      const OmbudKdfLimits  *limits,
+      OmbudSecret           *key,
+      GError               **error)
+{
+  g_autoptr(OmbudSecret) kek = NULL;
+  guint8 ad[64];
+
+  w->limits = *limits;
+  randombytes_buf (w->pw_salt, sizeof w->pw_salt);
+  randombytes_buf (w->nonce, sizeof w->nonce);
+  kek = derive_kek (passphrase, w->pw_salt, limits, error);
+  if (kek == NULL)
+    return FALSE;
+  associated_data (w, ad);
+  crypto_aead_xchacha20poly1305_ietf_encrypt (w->wrapped, NULL, ombud_secret_get_data (key),
+                                              KEY_BYTES, ad, sizeof ad, NULL, w->nonce,
+                                              ombud_secret_get_data (kek));
+  return TRUE;
+}
+
+static OmbudSecret *
+unwrap (const WrappedKey  *w,
+        const char        *passphrase,
+        GError           **error)
+{
+  g_autoptr(OmbudSecret) kek = derive_kek (passphrase, w->pw_salt, &w->limits, error);
+  g_autoptr(OmbudSecret) key = NULL;
+  guint8 ad[64];
+
+  if (kek == NULL)
+    return NULL;
+  associated_data (w, ad);
+  key = ombud_secret_new (KEY_BYTES);
+  if (crypto_aead_xchacha20poly1305_ietf_decrypt (ombud_secret_get_data (key), NULL, NULL,
+                                                  w->wrapped, sizeof w->wrapped, ad, sizeof ad,
+                                                  w->nonce, ombud_secret_get_data (kek)) != 0)
+    {
+      g_set_error_literal (error, OMBUD_KEYFILE_ERROR, OMBUD_KEYFILE_ERROR_WRONG_PASSPHRASE,
+                           "wrong passphrase");
+      return NULL;
+    }
+  return g_steal_pointer (&key);
+}
+
+gboolean
+ombud_keyfile_write (const char            *path,
+                     const char            *passphrase,
+                     const OmbudKdfLimits  *limits,
+                     OmbudSecret           *key,
+                     const guint8          *database_salt,
+                     GError               **error)
+{
+  WrappedKey w = { 0 };
+
+  g_return_val_if_fail (ombud_secret_get_size (key) == KEY_BYTES, FALSE);
+
+  memcpy (w.db_salt, database_salt, sizeof w.db_salt);
+  return wrap (&w, passphrase, limits ? limits : ombud_kdf_limits_default (), key, error)
+         && save (path, &w, error);
+}
+
+gboolean
+ombud_keyfile_unwrap (const char      *path,
+                      const char      *passphrase,
+                      OmbudSecret    **out_key,
+                      guint8          *out_database_salt,
+                      OmbudKdfLimits  *out_limits,
+                      GError         **error)
+{
+  WrappedKey w;
+  OmbudSecret *key;
+
+  if (!load (path, &w, error))
+    return FALSE;
+  key = unwrap (&w, passphrase, error);
+  if (key == NULL)
+    return FALSE;
+
+  *out_key = key;
+  if (out_database_salt)
+    memcpy (out_database_salt, w.db_salt, sizeof w.db_salt);
+  if (out_limits)
+    *out_limits = w.limits;
+  return TRUE;
+}
+
+gboolean
+ombud_keyfile_rewrap (const char  *path,
+                      const char  *old_passphrase,
+                      const char  *new_passphrase,
+                      GError     **error)
+{
+  g_autoptr(OmbudSecret) key = NULL;
+  WrappedKey w;
+
+  if (!load (path, &w, error))
+    return FALSE;
+  key = unwrap (&w, old_passphrase, error);
+  if (key == NULL)
+    return FALSE;
+  /* The recorded costs stay: they were chosen for this profile at creation. */
+  if (!wrap (&w, new_passphrase, &w.limits, key, error))
+    return FALSE;
+  return save (path, &w, error);
+}
