@@ -98,7 +98,7 @@ propagate (GError **error,
     {
       if (src->code == OMBUD_VFS_ERROR_UNTESTED_SQLITE)
         code = OMBUD_STORE_ERROR_UNSUPPORTED_VERSION;
-      else if (src->code == OMBUD_VFS_ERROR_NOT_AUTHENTIC)
+      else if (src->code == OMBUD_VFS_ERROR_NOT_AUTHENTIC || src->code == OMBUD_VFS_ERROR_CORRUPT)
         code = OMBUD_STORE_ERROR_CORRUPTED;
     }
   else if (src->domain == OMBUD_MIGRATION_ERROR && src->code == OMBUD_MIGRATION_ERROR_NEWER)

@@ -755,10 +755,13 @@ ombud_vfs_set_sqlite_error (GError     **error,
 {
   int extended = db ? sqlite3_extended_errcode (db) : rc;
 
-  if (extended == SQLITE_IOERR_DATA || (rc & 0xff) == SQLITE_NOTADB || (rc & 0xff) == SQLITE_CORRUPT)
+  if (extended == SQLITE_IOERR_DATA)
     g_set_error (error, OMBUD_VFS_ERROR, OMBUD_VFS_ERROR_NOT_AUTHENTIC,
                  "%s: the database did not authenticate; it is damaged, or was written "
                  "with another key", what);
+  else if ((rc & 0xff) == SQLITE_NOTADB || (rc & 0xff) == SQLITE_CORRUPT)
+    g_set_error (error, OMBUD_VFS_ERROR, OMBUD_VFS_ERROR_CORRUPT,
+                 "%s: the database is damaged (%s)", what, sqlite3_errstr (rc));
   else
     g_set_error (error, OMBUD_VFS_ERROR, OMBUD_VFS_ERROR_FAILED, "%s: %s", what,
                  db ? sqlite3_errmsg (db) : sqlite3_errstr (rc));

@@ -13,7 +13,8 @@ G_BEGIN_DECLS
 
 typedef enum {
   OMBUD_VFS_ERROR_UNTESTED_SQLITE,  /* the SQLite library is a version the shim was not tested on */
-  OMBUD_VFS_ERROR_NOT_AUTHENTIC,    /* wrong key, plaintext file, or a tampered/corrupted page */
+  OMBUD_VFS_ERROR_NOT_AUTHENTIC,    /* a page failed authentication: wrong key, plaintext, tampered */
+  OMBUD_VFS_ERROR_CORRUPT,          /* pages authenticate but SQLite finds them inconsistent */
   OMBUD_VFS_ERROR_FAILED,           /* any other SQLite failure; the message says which */
 } OmbudVfsError;
 

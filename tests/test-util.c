@@ -1,0 +1,148 @@
+/* test-util.c: helpers shared by the test programs
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "test-util.h"
+
+#include <gio/gio.h>
+#include <glib/gstdio.h>
+#include <sodium.h>
+#include <string.h>
+
+const OmbudKdfLimits *
+test_fast_limits (void)
+{
+  static const OmbudKdfLimits limits = {
+    crypto_pwhash_OPSLIMIT_MIN,
+    crypto_pwhash_MEMLIMIT_MIN,
+  };
+  return &limits;
+}
+
+char *
+test_make_tmp_dir (const char *template)
+{
+  g_autoptr(GError) error = NULL;
+  char *dir = g_dir_make_tmp (template, &error);
+
+  g_assert_no_error (error);
+  return dir;
+}
+
+void
+test_rm_rf (const char *path)
+{
+  GDir *dir;
+  const char *name;
+
+  if (!g_file_test (path, G_FILE_TEST_IS_DIR))
+    {
+      g_unlink (path);
+      return;
+    }
+  dir = g_dir_open (path, 0, NULL);
+  while (dir && (name = g_dir_read_name (dir)))
+    {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+      test_rm_rf (child);
+    }
+  if (dir)
+    g_dir_close (dir);
+  g_rmdir (path);
+}
+
+gboolean
+test_file_contains (const char *path,
+                    const char *needle)
+{
+  g_autofree char *data = NULL;
+  gsize len = 0;
+
+  if (!g_file_get_contents (path, &data, &len, NULL))
+    return FALSE;
+  return memmem (data, len, needle, strlen (needle)) != NULL;
+}
+
+static void
+collect (const char *path,
+         const char *needle,
+         GPtrArray  *out)
+{
+  GDir *dir;
+  const char *name;
+
+  if (!g_file_test (path, G_FILE_TEST_IS_DIR))
+    {
+      if (test_file_contains (path, needle))
+        g_ptr_array_add (out, g_strdup (path));
+      return;
+    }
+  dir = g_dir_open (path, 0, NULL);
+  while (dir && (name = g_dir_read_name (dir)))
+    {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+      collect (child, needle, out);
+    }
+  if (dir)
+    g_dir_close (dir);
+}
+
+GPtrArray *
+test_files_containing (const char *dir,
+                       const char *needle)
+{
+  GPtrArray *out = g_ptr_array_new_with_free_func (g_free);
+
+  collect (dir, needle, out);
+  return out;
+}
+
+void
+test_flip_bit (const char *path,
+               gsize       offset,
+               guint       bit)
+{
+  g_autofree char *data = NULL;
+  g_autoptr(GError) error = NULL;
+  gsize len = 0;
+
+  g_file_get_contents (path, &data, &len, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (offset, <, len);
+  data[offset] ^= (char) (1u << bit);
+  g_file_set_contents (path, data, len, &error);
+  g_assert_no_error (error);
+}
+
+void
+test_copy_file (const char *from,
+                const char *to)
+{
+  g_autoptr(GBytes) bytes = test_read_file (from);
+
+  test_write_file (to, bytes);
+}
+
+GBytes *
+test_read_file (const char *path)
+{
+  g_autoptr(GError) error = NULL;
+  char *data = NULL;
+  gsize len = 0;
+
+  g_file_get_contents (path, &data, &len, &error);
+  g_assert_no_error (error);
+  return g_bytes_new_take (data, len);
+}
+
+void
+test_write_file (const char *path,
+                 GBytes     *bytes)
+{
+  g_autoptr(GError) error = NULL;
+  gsize len;
+  const char *data = g_bytes_get_data (bytes, &len);
+
+  g_file_set_contents (path, data, len, &error);
+  g_assert_no_error (error);
+}
