@@ -59,6 +59,8 @@ fail (GError *error)
 {
   int status = exit_status_for (error);
 
+  /* One line, whatever the message: scripts read the first line only. */
+  g_strdelimit (error->message, "\r\n", ' ');
   g_printerr ("ombud-cli: %s\n", error->message);
   g_error_free (error);
   return status;

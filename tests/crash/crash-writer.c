@@ -17,6 +17,7 @@
  *   "checkpointed N"  it returned
  */
 #include <errno.h>
+#include <gio/gio.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>

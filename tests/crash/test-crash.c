@@ -37,6 +37,9 @@
 /* In WAL mode, one round in this many waits for the writer to start a
  * checkpoint and kills it right away. */
 #define CHECKPOINT_ROUND_EVERY 3
+/* Fewer rounds than this per mode may by chance never kill the writer
+ * inside a checkpoint or a transaction. */
+#define MIN_ROUNDS_FOR_COVERAGE 30
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (sqlite3_stmt, sqlite3_finalize)
 
@@ -58,6 +61,7 @@ typedef struct {
 
   gint64      acked;           /* highest transaction reported committed */
   gint64      last_txn;        /* what the last verification found */
+  gboolean    lenient_ready;   /* the verifier may have missed a commit */
   gboolean    checkpointing;   /* the last line read was "checkpoint" */
 
   guint       kills;
@@ -194,18 +198,24 @@ wait_for_ready (CrashRun         *run,
   g_autoptr(GError) error = NULL;
   g_autofree char *line = g_data_input_stream_read_line_utf8 (out, NULL, NULL, &error);
 
+  gint64 found;
+
   g_assert_no_error (error);
   if (line == NULL)
     g_error ("crash-writer exited before it was ready (see its stderr)");
   /* The writer must find what the verifier found: nothing more, nothing less. */
-  g_assert_cmpint (handle_line (run, line), ==, run->last_txn);
+  found = handle_line (run, line);
+  if (!run->lenient_ready)
+    g_assert_cmpint (found, ==, run->last_txn);
+  /* A commit that was not reported but has since been found in the
+   * database is as durable as a reported one, and the writer builds on it. */
+  run->acked = MAX (run->acked, found);
 }
 
 static void
 wait_for_checkpoint (CrashRun         *run,
                      GDataInputStream *out)
 {
-  run->checkpointing = FALSE;
   while (!run->checkpointing)
     {
       g_autofree char *line = read_line (run, out);
@@ -253,19 +263,19 @@ writer_round (CrashRun   *run,
   proc = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error);
   g_assert_no_error (error);
   out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (proc));
+  run->checkpointing = FALSE;
 
   wait_for_ready (run, out);
   if (at_checkpoint)
     {
       wait_for_checkpoint (run, out);
-      g_usleep (g_test_rand_int_range (0, 2000));
+      g_usleep (g_test_rand_int_range (0, 500));
     }
   else
     {
       g_usleep (g_test_rand_int_range (1, 61) * G_TIME_SPAN_MILLISECOND);
     }
   kill_and_reap (proc);
-  run->checkpointing = FALSE;
   drain (run, out);
 
   run->kills++;
@@ -522,11 +532,18 @@ test_crash_mode (gconstpointer data)
   report (run, wal_recoveries, journal_rollbacks, started);
   g_assert_cmpuint (run->kills, ==, rounds);
   g_assert_cmpint (run->acked, >, 0);
-  /* Without these the rounds would not have tested what they claim to. */
+  /* Without these the rounds would not have tested what they claim to;
+   * a handful of rounds may miss by chance. */
+  if (rounds < MIN_ROUNDS_FOR_COVERAGE)
+    return;
   if (wal)
     {
       g_assert_cmpuint (wal_recoveries, >, 0);
       g_assert_cmpuint (run->checkpoint_kills, >, 0);
+    }
+  else
+    {
+      g_assert_cmpuint (journal_rollbacks, >, 0);
     }
 }
 
@@ -538,6 +555,9 @@ test_negative_control (void)
   g_autoptr(CrashRun) run = crash_run_new ("wal");
   g_autofree char *writer = writer_path ();
 
+  /* A broken verifier that misses only the unacknowledged last commit
+   * passes, but the next writer, which zeroes, does see it. */
+  run->lenient_ready = TRUE;
   for (guint i = 0; i < CONTROL_ROUNDS; i++)
     {
       g_autoptr(GError) error = NULL;
