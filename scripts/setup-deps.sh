@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages Ombud needs to build, run and test, when missing.
+# Idempotent: a second run installs nothing. Every package is listed once, here.
+set -euo pipefail
+
+packages=(
+  # build
+  gcc libc6-dev meson ninja-build pkg-config
+  # libraries (shared/)
+  libglib2.0-dev libsqlite3-dev libsodium-dev
+  # tests: the junit summary is read with python3 (meson needs it anyway)
+  python3
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+  [[ "$status" == "install ok installed" ]] || missing+=("$p")
+done
+[[ ${#missing[@]} -eq 0 ]] && exit 0
+
+echo "Installing: ${missing[*]}" >&2
+sudo=""
+[[ $(id -u) -eq 0 ]] || sudo="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
