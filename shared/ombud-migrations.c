@@ -19,6 +19,127 @@ static const OmbudMigration migrations[] = {
     "  key   TEXT PRIMARY KEY NOT NULL,"
     "  value TEXT NOT NULL"
     ") STRICT, WITHOUT ROWID;" },
+
+  /* The caseload (DESIGN.md §3).  Synced tables hold the current value of
+   * every field; which tier each field is in is said once, in
+   * ombud-fields.c.  They have no NOT NULL or foreign-key constraints: the
+   * fields of one record can arrive in any order from other replicas, and
+   * the write path (ombud-caseload.c) validates what this device writes. */
+  { 2,
+    "CREATE TABLE organisation (id TEXT PRIMARY KEY NOT NULL, name TEXT,"
+    "  deleted INTEGER NOT NULL DEFAULT 0);"
+    "CREATE TABLE municipality (id TEXT PRIMARY KEY NOT NULL, code TEXT, name TEXT,"
+    "  population INTEGER, deleted INTEGER NOT NULL DEFAULT 0);"
+    "CREATE TABLE ombud (id TEXT PRIMARY KEY NOT NULL, name TEXT, role TEXT,"
+    "  deleted INTEGER NOT NULL DEFAULT 0);"
+    "CREATE TABLE device (id TEXT PRIMARY KEY NOT NULL, ombud_id TEXT, name TEXT,"
+    "  deleted INTEGER NOT NULL DEFAULT 0);"
+    "CREATE TABLE code (id TEXT PRIMARY KEY NOT NULL, kind TEXT, code TEXT, label_sv TEXT,"
+    "  label_en TEXT, sort_order INTEGER, retired INTEGER, deleted INTEGER NOT NULL DEFAULT 0);"
+    "CREATE TABLE client_case (id TEXT PRIMARY KEY NOT NULL, municipality_id TEXT, gender TEXT,"
+    "  birth_year INTEGER, has_minor_children INTEGER, assigned_ombud TEXT,"
+    "  handover_consent INTEGER, client_name TEXT, client_contact TEXT,"
+    "  client_tier_destroyed INTEGER, deleted INTEGER NOT NULL DEFAULT 0);"
+    "CREATE TABLE case_event (id TEXT PRIMARY KEY NOT NULL, case_id TEXT, kind TEXT,"
+    "  on_date TEXT, reason TEXT, target TEXT, deleted INTEGER NOT NULL DEFAULT 0);"
+    "CREATE INDEX case_event_case ON case_event (case_id, kind);"
+    "CREATE TABLE goal (id TEXT PRIMARY KEY NOT NULL, case_id TEXT, area TEXT, body TEXT,"
+    "  review_on TEXT, outcome TEXT, deleted INTEGER NOT NULL DEFAULT 0);"
+    "CREATE INDEX goal_case ON goal (case_id);"
+    "CREATE TABLE contact (id TEXT PRIMARY KEY NOT NULL, case_id TEXT, on_date TEXT,"
+    "  minutes INTEGER, form TEXT, actors TEXT, km INTEGER, travel_minutes INTEGER,"
+    "  ombud_id TEXT, deleted INTEGER NOT NULL DEFAULT 0);"
+    "CREATE INDEX contact_case ON contact (case_id, on_date);"
+    "CREATE TABLE note (id TEXT PRIMARY KEY NOT NULL, case_id TEXT, body TEXT, approved INTEGER,"
+    "  written_on TEXT, deleted INTEGER NOT NULL DEFAULT 0);"
+    "CREATE INDEX note_case ON note (case_id, written_on);"
+    "CREATE TABLE deadline (id TEXT PRIMARY KEY NOT NULL, case_id TEXT, due_on TEXT, body TEXT,"
+    "  done INTEGER, deleted INTEGER NOT NULL DEFAULT 0);"
+    "CREATE INDEX deadline_case ON deadline (case_id);"
+    "CREATE INDEX deadline_due ON deadline (due_on);"
+    "CREATE TABLE deficiency (id TEXT PRIMARY KEY NOT NULL, level TEXT, actor TEXT,"
+    "  municipality_id TEXT, area TEXT, clients_affected INTEGER, description TEXT, status TEXT,"
+    "  reported_on TEXT, deleted INTEGER NOT NULL DEFAULT 0);"
+    "CREATE TABLE attachment (id TEXT PRIMARY KEY NOT NULL, case_id TEXT, name TEXT, mime TEXT,"
+    "  size INTEGER, blob_ref TEXT, deleted INTEGER NOT NULL DEFAULT 0);"
+    "CREATE INDEX attachment_case ON attachment (case_id);"
+
+    /* Every version of every field this replica has seen, and which earlier
+     * versions each one replaced.  A field's heads are the versions nothing
+     * replaced; the greatest (hlc, device) is its value, the others are its
+     * conflicts.  That depends only on the set of versions seen, never on
+     * the order they came in. */
+    "CREATE TABLE version (tbl TEXT NOT NULL, rec TEXT NOT NULL, field TEXT NOT NULL,"
+    "  hlc INTEGER NOT NULL, device INTEGER NOT NULL, value ANY,"
+    "  PRIMARY KEY (tbl, rec, field, hlc, device)) STRICT, WITHOUT ROWID;"
+    "CREATE TABLE version_base (tbl TEXT NOT NULL, rec TEXT NOT NULL, field TEXT NOT NULL,"
+    "  base_hlc INTEGER NOT NULL, base_device INTEGER NOT NULL,"
+    "  hlc INTEGER NOT NULL, device INTEGER NOT NULL,"
+    "  PRIMARY KEY (tbl, rec, field, base_hlc, base_device, hlc, device)) STRICT, WITHOUT ROWID;"
+    "CREATE TABLE conflict (id TEXT PRIMARY KEY NOT NULL, tbl TEXT NOT NULL, rec TEXT NOT NULL,"
+    "  field TEXT NOT NULL, case_id TEXT, hlc INTEGER NOT NULL, device INTEGER NOT NULL,"
+    "  value ANY) STRICT;"
+    "CREATE INDEX conflict_field ON conflict (tbl, rec, field);"
+
+    /* Changesets this device wrote and has not yet handed to the office;
+     * hold names a draft note whose changes stay here until the client
+     * approves it. */
+    "CREATE TABLE outbox (seq INTEGER PRIMARY KEY, id TEXT UNIQUE NOT NULL, case_id TEXT,"
+    "  hold TEXT, body BLOB NOT NULL) STRICT;"
+    "CREATE INDEX outbox_hold ON outbox (hold) WHERE hold IS NOT NULL;"
+    "CREATE TABLE applied (id TEXT PRIMARY KEY NOT NULL) STRICT, WITHOUT ROWID;"
+    "CREATE TABLE quarantine (id TEXT PRIMARY KEY NOT NULL, schema INTEGER NOT NULL,"
+    "  body BLOB NOT NULL) STRICT;"
+    "CREATE TABLE clock (id INTEGER PRIMARY KEY CHECK (id = 1), last INTEGER NOT NULL) STRICT;"
+    "INSERT INTO clock VALUES (1, 0);"
+
+    /* Search over the caseload, client-tier text included, kept by triggers
+     * so that no write path can forget it. */
+    "CREATE TABLE search_doc (docid INTEGER PRIMARY KEY, tbl TEXT NOT NULL, rec TEXT NOT NULL,"
+    "  UNIQUE (tbl, rec)) STRICT;"
+    "CREATE VIRTUAL TABLE search USING fts5 (text, case_id UNINDEXED,"
+    "  tokenize = 'unicode61');"
+    "CREATE VIEW search_source (tbl, rec, case_id, text, live) AS"
+    "  SELECT 'client_case', id, id, client_name, deleted = 0 FROM client_case"
+    "  UNION ALL SELECT 'note', id, case_id, body, deleted = 0 FROM note"
+    "  UNION ALL SELECT 'goal', id, case_id, body, deleted = 0 FROM goal"
+    "  UNION ALL SELECT 'deadline', id, case_id, body, deleted = 0 FROM deadline;"
+    "CREATE TRIGGER search_case AFTER UPDATE ON client_case BEGIN"
+    "  INSERT OR IGNORE INTO search_doc (tbl, rec) VALUES ('client_case', new.id);"
+    "  DELETE FROM search WHERE rowid = (SELECT docid FROM search_doc WHERE tbl = 'client_case' AND rec = new.id);"
+    "  INSERT INTO search (rowid, text, case_id) SELECT docid, new.client_name, new.id FROM search_doc"
+    "    WHERE tbl = 'client_case' AND rec = new.id AND new.client_name IS NOT NULL AND new.deleted = 0;"
+    "END;"
+    "CREATE TRIGGER search_note AFTER UPDATE ON note BEGIN"
+    "  INSERT OR IGNORE INTO search_doc (tbl, rec) VALUES ('note', new.id);"
+    "  DELETE FROM search WHERE rowid = (SELECT docid FROM search_doc WHERE tbl = 'note' AND rec = new.id);"
+    "  INSERT INTO search (rowid, text, case_id) SELECT docid, new.body, new.case_id FROM search_doc"
+    "    WHERE tbl = 'note' AND rec = new.id AND new.body IS NOT NULL AND new.deleted = 0;"
+    "END;"
+    "CREATE TRIGGER search_goal AFTER UPDATE ON goal BEGIN"
+    "  INSERT OR IGNORE INTO search_doc (tbl, rec) VALUES ('goal', new.id);"
+    "  DELETE FROM search WHERE rowid = (SELECT docid FROM search_doc WHERE tbl = 'goal' AND rec = new.id);"
+    "  INSERT INTO search (rowid, text, case_id) SELECT docid, new.body, new.case_id FROM search_doc"
+    "    WHERE tbl = 'goal' AND rec = new.id AND new.body IS NOT NULL AND new.deleted = 0;"
+    "END;"
+    "CREATE TRIGGER search_deadline AFTER UPDATE ON deadline BEGIN"
+    "  INSERT OR IGNORE INTO search_doc (tbl, rec) VALUES ('deadline', new.id);"
+    "  DELETE FROM search WHERE rowid = (SELECT docid FROM search_doc WHERE tbl = 'deadline' AND rec = new.id);"
+    "  INSERT INTO search (rowid, text, case_id) SELECT docid, new.body, new.case_id FROM search_doc"
+    "    WHERE tbl = 'deadline' AND rec = new.id AND new.body IS NOT NULL AND new.deleted = 0;"
+    "END;"
+
+    /* A case's state is read from its events, never typed in. */
+    "CREATE VIEW case_state AS SELECT c.id,"
+    "  (SELECT min(on_date) FROM case_event e WHERE e.case_id = c.id AND e.kind = 'requested' AND e.deleted = 0) AS requested_on,"
+    "  (SELECT min(on_date) FROM case_event e WHERE e.case_id = c.id AND e.kind = 'started' AND e.deleted = 0) AS started_on,"
+    "  (SELECT max(on_date) FROM case_event e WHERE e.case_id = c.id AND e.kind = 'closed' AND e.deleted = 0) AS closed_on,"
+    "  (SELECT reason FROM case_event e WHERE e.case_id = c.id AND e.kind = 'closed' AND e.deleted = 0"
+    "     ORDER BY on_date DESC, id DESC LIMIT 1) AS closure_reason,"
+    "  (SELECT min(on_date) FROM case_event e WHERE e.case_id = c.id AND e.kind = 'referred' AND e.deleted = 0) AS referred_on,"
+    "  (SELECT target FROM case_event e WHERE e.case_id = c.id AND e.kind = 'referred' AND e.deleted = 0"
+    "     ORDER BY on_date, id LIMIT 1) AS referral_target"
+    "  FROM client_case c WHERE c.deleted = 0;" },
 };
 
 const OmbudMigration *
