@@ -148,6 +148,8 @@ configure (sqlite3  *db,
                      "PRAGMA journal_mode=WAL;"
                      "PRAGMA synchronous=FULL;"
                      "PRAGMA foreign_keys=ON;"
+                     /* deleted content is overwritten, not left in free pages */
+                     "PRAGMA secure_delete=ON;"
                      "PRAGMA cache_size=-%d;", CACHE_KIB);
   guint n;
   const OmbudMigration *list = ombud_migrations_get (&n);

@@ -1,0 +1,34 @@
+/* ombud-closure.h: closing a case: the client's export, then the client tier destroyed
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include "ombud-caseload.h"
+
+G_BEGIN_DECLS
+
+/* Everything held for the client, as a readable UTF-8 text document. */
+char     *ombud_closure_export_text         (OmbudCaseload  *caseload,
+                                             const char     *case_id,
+                                             GError        **error);
+gboolean  ombud_closure_export_to_file      (OmbudCaseload  *caseload,
+                                             const char     *case_id,
+                                             const char     *path,
+                                             GError        **error);
+/* The case must be closed.  Its client tier is gone from this replica, and
+ * the change that says so syncs, so the owner's other devices follow. */
+gboolean  ombud_closure_destroy_client_tier (OmbudCaseload  *caseload,
+                                             const char     *case_id,
+                                             GError        **error);
+/* Destroys the client tier of cases closed more than retention_days ago;
+ * returns how many. */
+guint     ombud_closure_apply_retention     (OmbudCaseload  *caseload,
+                                             int             retention_days,
+                                             GError        **error);
+/* After changesets from elsewhere: a case whose client tier another device
+ * destroyed is destroyed here too. */
+gboolean  ombud_closure_follow_destroyed    (OmbudCaseload  *caseload,
+                                             GError        **error);
+
+G_END_DECLS
