@@ -820,10 +820,15 @@ ombud_vfs_open_db (OmbudVfs    *self,
       return NULL;
     }
   sqlite3_extended_result_codes (db, 1);
+  /* Until the database has authenticated, closing must not checkpoint: a
+   * connection that could not read the WAL would fold what it did read into
+   * the database and delete the rest. */
+  sqlite3_db_config (db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
   if (!prepare_connection (db, error))
     {
       sqlite3_close (db);
       return NULL;
     }
+  sqlite3_db_config (db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 0, NULL);
   return db;
 }

@@ -191,7 +191,8 @@ writer_setup (Writer      *w,
          && ombud_vfs_exec (w->db, "BEGIN IMMEDIATE;" CRASH_SCHEMA_SQL "COMMIT;", error)
          && read_last_txn (w, last_txn, error)
          && prepare (w, "BEGIN IMMEDIATE", &w->begin, error)
-         && prepare (w, "INSERT INTO rows (seq, gen, payload) VALUES (?1, ?1, ?2)", &w->insert, error)
+         && prepare (w, "INSERT INTO rows (seq, gen, payload) VALUES (?1, ?1, ?2)",
+                     &w->insert, error)
          && prepare (w, "UPDATE rows SET gen = ?2, payload = ?3 WHERE seq = ?1", &w->update, error)
          && prepare (w, "DELETE FROM rows WHERE seq = ?1", &w->delete, error)
          && prepare (w, "UPDATE meta SET last_txn = ?1 WHERE id = 1", &w->meta, error)
@@ -281,6 +282,7 @@ checkpoint (Writer  *w,
   return TRUE;
 }
 
+/* Returns only when something failed. */
 static gboolean
 write_forever (const char  *path,
                const char  *mode,

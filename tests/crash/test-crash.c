@@ -3,9 +3,9 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * Each round starts crash-writer on the same encrypted database, lets it
- * commit for a random 1-60 ms (or until it starts a checkpoint), kills it
- * with SIGKILL, and then opens the database through the encrypting VFS in
- * this process.  That connection is the first one since the kill, so it is
+ * commit for a random 1-60 ms (counted from when it is ready or from its
+ * first commit), or until it starts a checkpoint, kills it with SIGKILL,
+ * and then opens the database through the encrypting VFS in this process.  That connection is the first one since the kill, so it is
  * the one that runs WAL recovery or rolls back the hot journal.  The
  * database must pass integrity_check and hold exactly the state that the
  * deterministic workload (crash-workload.c) produces after the last
@@ -19,8 +19,8 @@
  * check to catch it.
  *
  * OMBUD_CRASH_KILLS sets the number of kills, split over the three journal
- * modes; OMBUD_CRASH_WRITER is the path to crash-writer.  A failure prints
- * the random seed; rerun with --seed to repeat the same kill timings.
+ * modes; OMBUD_CRASH_WRITER is the path to crash-writer.  The random seed is
+ * printed first; rerun with --seed to repeat the same kill timings.
  */
 #include <gio/gio.h>
 #include <glib/gstdio.h>
@@ -43,6 +43,13 @@
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (sqlite3_stmt, sqlite3_finalize)
 
+typedef enum {
+  KILL_ANY_TIME,       /* 1-60 ms after the writer is ready */
+  KILL_AFTER_COMMIT,   /* 1-60 ms after its first commit, so that even on a
+                        * slow machine there are acknowledged commits at stake */
+  KILL_IN_CHECKPOINT,  /* as soon as it starts an explicit checkpoint */
+} KillTiming;
+
 /* What SQLite's log says happened in this process: each counts a first
  * connection after a kill that found work to recover. */
 static struct {
@@ -59,7 +66,8 @@ typedef struct {
   char        key_hex[OMBUD_VFS_KEY_BYTES * 2 + 1];
   char        salt_hex[OMBUD_VFS_SALT_BYTES * 2 + 1];
 
-  gint64      acked;           /* highest transaction reported committed */
+  gint64      acked;           /* highest transaction reported committed, or
+                                  found by a verification and so durable */
   gint64      last_txn;        /* what the last verification found */
   gboolean    lenient_ready;   /* the verifier may have missed a commit */
   gboolean    checkpointing;   /* the last line read was "checkpoint" */
@@ -121,18 +129,25 @@ crash_run_new (const char *mode)
   return run;
 }
 
+/* The database, and whatever WAL, -shm or journal the last kill left. */
 static void
-crash_run_free (CrashRun *run)
+remove_files (const char *dir_path)
 {
-  g_autoptr(GDir) dir = g_dir_open (run->dir, 0, NULL);
+  g_autoptr(GDir) dir = g_dir_open (dir_path, 0, NULL);
   const char *name;
 
   while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
     {
-      g_autofree char *path = g_build_filename (run->dir, name, NULL);
+      g_autofree char *path = g_build_filename (dir_path, name, NULL);
 
       g_assert_cmpint (g_unlink (path), ==, 0);
     }
+}
+
+static void
+crash_run_free (CrashRun *run)
+{
+  remove_files (run->dir);
   g_assert_cmpint (g_rmdir (run->dir), ==, 0);
   g_free (run->dir);
   g_free (run->db_path);
@@ -153,14 +168,10 @@ line_number (const char *line,
   return (gint64) n;
 }
 
-/* Returns the line's "ready" number, or -1 for any other line. */
-static gint64
+static void
 handle_line (CrashRun   *run,
              const char *line)
 {
-  if (g_str_has_prefix (line, "ready "))
-    return line_number (line, "ready ");
-
   if (g_str_has_prefix (line, "committed "))
     {
       gint64 txn = line_number (line, "committed ");
@@ -174,7 +185,6 @@ handle_line (CrashRun   *run,
     run->checkpointing = FALSE;
   else
     g_error ("unexpected line from crash-writer: %s", line);
-  return -1;
 }
 
 /* Reads and handles one line; NULL means the writer closed stdout. */
@@ -197,19 +207,33 @@ wait_for_ready (CrashRun         *run,
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *line = g_data_input_stream_read_line_utf8 (out, NULL, NULL, &error);
-
   gint64 found;
 
   g_assert_no_error (error);
-  if (line == NULL)
-    g_error ("crash-writer exited before it was ready (see its stderr)");
+  if (line == NULL || !g_str_has_prefix (line, "ready "))
+    g_error ("crash-writer did not get ready (see its stderr)");
   /* The writer must find what the verifier found: nothing more, nothing less. */
-  found = handle_line (run, line);
+  found = line_number (line, "ready ");
   if (!run->lenient_ready)
     g_assert_cmpint (found, ==, run->last_txn);
   /* A commit that was not reported but has since been found in the
    * database is as durable as a reported one, and the writer builds on it. */
   run->acked = MAX (run->acked, found);
+}
+
+static void
+wait_for_commit (CrashRun         *run,
+                 GDataInputStream *out)
+{
+  gint64 acked = run->acked;
+
+  while (run->acked == acked)
+    {
+      g_autofree char *line = read_line (run, out);
+
+      if (line == NULL)
+        g_error ("crash-writer exited before it committed (see its stderr)");
+    }
 }
 
 static void
@@ -253,7 +277,7 @@ drain (CrashRun         *run,
 static void
 writer_round (CrashRun   *run,
               const char *writer,
-              gboolean    at_checkpoint)
+              KillTiming  timing)
 {
   const char *argv[] = { writer, run->db_path, run->mode, run->key_hex, run->salt_hex, NULL };
   g_autoptr(GError) error = NULL;
@@ -266,14 +290,19 @@ writer_round (CrashRun   *run,
   run->checkpointing = FALSE;
 
   wait_for_ready (run, out);
-  if (at_checkpoint)
+  switch (timing)
     {
+    case KILL_IN_CHECKPOINT:
+      /* A checkpoint here takes 0.3-1.2 ms, most of it in fsync. */
       wait_for_checkpoint (run, out);
       g_usleep (g_test_rand_int_range (0, 500));
-    }
-  else
-    {
+      break;
+    case KILL_AFTER_COMMIT:
+      wait_for_commit (run, out);
+      G_GNUC_FALLTHROUGH;
+    case KILL_ANY_TIME:
       g_usleep (g_test_rand_int_range (1, 61) * G_TIME_SPAN_MILLISECOND);
+      break;
     }
   kill_and_reap (proc);
   drain (run, out);
@@ -365,6 +394,7 @@ check_row (sqlite3_stmt  *stmt,
   const guint8 *payload = sqlite3_column_blob (stmt, 2);
   gsize size = sqlite3_column_bytes (stmt, 2);
   g_autofree guint8 *want = NULL;
+  gsize want_size;
 
   if (seq < 1 || seq > last_txn || gen[seq] == 0)
     {
@@ -379,9 +409,10 @@ check_row (sqlite3_stmt  *stmt,
                    seq, row_gen, gen[seq]);
       return FALSE;
     }
-  want = g_malloc (CRASH_PAYLOAD_MAX);
-  crash_payload_fill (seq, row_gen, want, crash_payload_size (seq, row_gen));
-  if (size != crash_payload_size (seq, row_gen) || (size > 0 && memcmp (payload, want, size) != 0))
+  want_size = crash_payload_size (seq, row_gen);
+  want = g_malloc (want_size);
+  crash_payload_fill (seq, row_gen, want, want_size);
+  if (size != want_size || memcmp (payload, want, size) != 0)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
                    "row %" G_GINT64_FORMAT " has the wrong payload", seq);
@@ -401,7 +432,8 @@ check_rows (sqlite3  *db,
   g_autofree gint64 *gen = expected_rows (last_txn);
   gint64 expected = 0;
   gint64 seen = 0;
-  int rc = sqlite3_prepare_v2 (db, "SELECT seq, gen, payload FROM rows ORDER BY seq", -1, &stmt, NULL);
+  int rc = sqlite3_prepare_v2 (db, "SELECT seq, gen, payload FROM rows ORDER BY seq", -1,
+                               &stmt, NULL);
 
   for (gint64 seq = 1; seq <= last_txn; seq++)
     expected += gen[seq] != 0;
@@ -462,10 +494,11 @@ check_database (CrashRun  *run,
  * this connection recover it.  keep_wal skips the checkpoint on close, so
  * the next writer has to recover the WAL itself. */
 static gboolean
-verify (CrashRun  *run,
-        gboolean   zero_reserved,
-        gboolean   keep_wal,
-        GError   **error)
+verify_at (CrashRun    *run,
+           const char  *db_path,
+           gboolean     zero_reserved,
+           gboolean     keep_wal,
+           GError     **error)
 {
   g_autoptr(OmbudVfs) vfs = ombud_vfs_new (run->key, run->salt, error);
   sqlite3 *db;
@@ -475,7 +508,7 @@ verify (CrashRun  *run,
   if (vfs == NULL)
     return FALSE;
   ombud_vfs_set_zero_reserved (vfs, zero_reserved);
-  db = ombud_vfs_open_db (vfs, run->db_path, FALSE, error);
+  db = ombud_vfs_open_db (vfs, db_path, FALSE, error);
   if (db == NULL)
     return FALSE;
   if (keep_wal)
@@ -491,19 +524,59 @@ verify (CrashRun  *run,
   return ok;
 }
 
+static gboolean
+verify (CrashRun  *run,
+        gboolean   keep_wal,
+        GError   **error)
+{
+  return verify_at (run, run->db_path, TRUE, keep_wal, error);
+}
+
+/* Copies the database and its WAL as the kill left them; the -shm is
+ * rebuilt by recovery anyway. */
+static char *
+copy_as_found (CrashRun *run)
+{
+  g_autofree char *copy = g_build_filename (run->dir, "found.db", NULL);
+  const char *suffixes[] = { "", "-wal" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (suffixes); i++)
+    {
+      g_autofree char *from_path = g_strconcat (run->db_path, suffixes[i], NULL);
+      g_autofree char *to_path = g_strconcat (copy, suffixes[i], NULL);
+      g_autoptr(GFile) from = g_file_new_for_path (from_path);
+      g_autoptr(GFile) to = g_file_new_for_path (to_path);
+      g_autoptr(GError) error = NULL;
+
+      if (!g_file_copy (from, to, G_FILE_COPY_OVERWRITE, NULL, NULL, NULL, &error))
+        {
+          g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
+          g_clear_error (&error);
+          /* No WAL this time: a stale copy would be recovered instead. */
+          if (!g_file_delete (to, NULL, &error))
+            g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
+        }
+    }
+  return g_steal_pointer (&copy);
+}
+
 /* ---- tests ---------------------------------------------------------------- */
 
 static void
 report (CrashRun *run,
-        guint     wal_recoveries,
-        guint     journal_rollbacks,
+        guint     recoveries,
         gint64    started)
 {
-  g_test_message ("%s: %u kills (%u inside an explicit checkpoint), %" G_GINT64_FORMAT
-                  " transactions acknowledged, %u WAL recoveries with frames, "
-                  "%u hot-journal rollbacks, %.1f s",
-                  run->mode, run->kills, run->checkpoint_kills, run->acked, wal_recoveries,
-                  journal_rollbacks, (g_get_monotonic_time () - started) / (double) G_USEC_PER_SEC);
+  double seconds = (g_get_monotonic_time () - started) / (double) G_USEC_PER_SEC;
+
+  if (g_str_equal (run->mode, "wal"))
+    g_test_message ("wal: %u kills, %u of them inside an explicit checkpoint; %u WAL "
+                    "recoveries found frames; %" G_GINT64_FORMAT " transactions; %.1f s",
+                    run->kills, run->checkpoint_kills, recoveries, run->acked, seconds);
+  else
+    g_test_message ("%s: %u kills; %u hot journals rolled back; %" G_GINT64_FORMAT
+                    " transactions; %.1f s",
+                    run->mode, run->kills, recoveries, run->acked, seconds);
 }
 
 static void
@@ -512,38 +585,37 @@ test_crash_mode (gconstpointer data)
   g_autoptr(CrashRun) run = crash_run_new (data);
   g_autofree char *writer = writer_path ();
   gboolean wal = g_str_equal (run->mode, "wal");
-  guint wal_recoveries = sqlite_log.wal_recoveries;
-  guint journal_rollbacks = sqlite_log.journal_rollbacks;
+  guint *counter = wal ? &sqlite_log.wal_recoveries : &sqlite_log.journal_rollbacks;
+  guint recoveries = *counter;
   gint64 started = g_get_monotonic_time ();
   guint rounds = kills_per_mode ();
 
   for (guint i = 0; i < rounds; i++)
     {
       g_autoptr(GError) error = NULL;
-      gboolean at_checkpoint = wal && i % CHECKPOINT_ROUND_EVERY == CHECKPOINT_ROUND_EVERY - 1;
+      KillTiming timing = g_test_rand_bit () ? KILL_ANY_TIME : KILL_AFTER_COMMIT;
 
-      writer_round (run, writer, at_checkpoint);
-      if (!verify (run, TRUE, wal && g_test_rand_bit (), &error))
-        g_error ("%s, kill %u: %s", run->mode, run->kills, error->message);
+      if (wal && i % CHECKPOINT_ROUND_EVERY == CHECKPOINT_ROUND_EVERY - 1)
+        timing = KILL_IN_CHECKPOINT;
+      writer_round (run, writer, timing);
+      if (!verify (run, wal && g_test_rand_bit (), &error))
+        {
+          g_test_fail_printf ("%s, kill %u: %s", run->mode, run->kills, error->message);
+          return;
+        }
     }
 
-  wal_recoveries = sqlite_log.wal_recoveries - wal_recoveries;
-  journal_rollbacks = sqlite_log.journal_rollbacks - journal_rollbacks;
-  report (run, wal_recoveries, journal_rollbacks, started);
+  recoveries = *counter - recoveries;
+  report (run, recoveries, started);
   g_assert_cmpuint (run->kills, ==, rounds);
   g_assert_cmpint (run->acked, >, 0);
   /* Without these the rounds would not have tested what they claim to;
    * a handful of rounds may miss by chance. */
-  if (rounds < MIN_ROUNDS_FOR_COVERAGE)
-    return;
-  if (wal)
+  if (rounds >= MIN_ROUNDS_FOR_COVERAGE)
     {
-      g_assert_cmpuint (wal_recoveries, >, 0);
-      g_assert_cmpuint (run->checkpoint_kills, >, 0);
-    }
-  else
-    {
-      g_assert_cmpuint (journal_rollbacks, >, 0);
+      g_assert_cmpuint (recoveries, >, 0);
+      if (wal)
+        g_assert_cmpuint (run->checkpoint_kills, >, 0);
     }
 }
 
@@ -561,20 +633,25 @@ test_negative_control (void)
   for (guint i = 0; i < CONTROL_ROUNDS; i++)
     {
       g_autoptr(GError) error = NULL;
-      gint64 acked;
+      g_autofree char *found = NULL;
+      gboolean ok;
 
-      writer_round (run, writer, FALSE);
-      acked = run->acked;
-      /* The WAL is kept, so the loss must come from reading alone... */
-      if (verify (run, FALSE, TRUE, &error))
+      writer_round (run, writer, KILL_AFTER_COMMIT);
+      /* The broken verifier can destroy what it misreads: if its open
+       * fails, SQLite closes the connection and checkpoints the WAL it
+       * thinks is empty, then deletes it. */
+      found = copy_as_found (run);
+      if (verify_at (run, run->db_path, FALSE, TRUE, &error))
         continue;
 
       g_test_message ("negative control: caught after %u kills (%" G_GINT64_FORMAT
-                      " transactions acknowledged): %s", run->kills, acked, error->message);
-      /* ...and the same files must pass once the reserved bytes are zeroed. */
+                      " transactions acknowledged): %s", run->kills, run->acked, error->message);
+      /* The files as the kill left them must pass once the reserved bytes
+       * are zeroed: the loss came from the reading alone. */
       g_clear_error (&error);
-      g_assert_true (verify (run, TRUE, FALSE, &error));
+      ok = verify_at (run, found, TRUE, FALSE, &error);
       g_assert_no_error (error);
+      g_assert_true (ok);
       return;
     }
   g_test_fail_printf ("the crash test did not notice unzeroed reserved bytes in %u kills",
