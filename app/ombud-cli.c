@@ -2,324 +2,245 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * Exit status: 0 done; 1 failed; 2 bad usage or wrong passphrase;
- * 3 the store is damaged; 4 the profile is open elsewhere;
- * 5 written by a newer Ombud, or an untested SQLite.
+ * Exit status: 0 done; 1 failed (also: no such case, note or conflict, or a
+ * step the case's status does not allow); 2 bad usage or wrong passphrase,
+ * and nothing was written; 3 the store is damaged; 4 the profile is open
+ * elsewhere; 5 written by a newer Ombud, or an untested SQLite.
+ *
+ * Each command lives in one of the cli-*.c files; this one finds it.
  */
-#include <errno.h>
-#include <glib.h>
 #include <locale.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
-#include <termios.h>
-#include <unistd.h>
 
-#include "ombud-store.h"
-
-enum {
-  EXIT_OK = 0,
-  EXIT_FAILED = 1,
-  EXIT_USAGE = 2,
-  EXIT_WRONG_PASSPHRASE = 2,
-  EXIT_CORRUPTED = 3,
-  EXIT_BUSY = 4,
-  EXIT_UNSUPPORTED = 5,
-};
-
-#define PASSPHRASE_MAX 1024
-#define PASSPHRASE_MIN 8
+#include "cli.h"
 
 typedef struct {
-  const char *name;
-  const char *args;
-  int         n_args;
-  int       (*run) (OmbudStore *store, char **argv);
-  const char *help;
-} Command;
+  const char *section;
+  CliCommand  command;
+  gboolean    literal;   /* arguments taken as they are, no options */
+} Entry;
 
-static int
-exit_status_for (const GError *error)
-{
-  if (error->domain != OMBUD_STORE_ERROR)
-    return EXIT_FAILED;
-  switch ((OmbudStoreError) error->code)
-    {
-    case OMBUD_STORE_ERROR_WRONG_PASSPHRASE: return EXIT_WRONG_PASSPHRASE;
-    case OMBUD_STORE_ERROR_INVALID: return EXIT_USAGE;
-    case OMBUD_STORE_ERROR_CORRUPTED: return EXIT_CORRUPTED;
-    case OMBUD_STORE_ERROR_BUSY: return EXIT_BUSY;
-    case OMBUD_STORE_ERROR_UNSUPPORTED_VERSION: return EXIT_UNSUPPORTED;
-    default: return EXIT_FAILED;
-    }
-}
+#define PROFILE "The profile"
+#define CASES "Cases"
+#define RECORDS "On a case"
+#define TEAM "The team"
+#define SYNC "Conflicting edits"
 
-static int
-fail (GError *error)
-{
-  int status = exit_status_for (error);
+static const Entry entries[] = {
+  { PROFILE, { NULL, "init", "", 0, 0, cli_init, "create an encrypted profile" }, TRUE },
+  { PROFILE, { NULL, "unlock-check", "", 0, 0, cli_unlock_check, "check the passphrase and open the store" }, TRUE },
+  { PROFILE, { NULL, "passwd", "", 0, 0, cli_passwd, "change the passphrase (current, then new)" }, TRUE },
+  { PROFILE, { NULL, "put", "KEY VALUE", 2, 2, cli_put, "store a value" }, TRUE },
+  { PROFILE, { NULL, "get", "KEY", 1, 1, cli_get, "print a stored value" }, TRUE },
+  { PROFILE, { NULL, "integrity", "", 0, 0, cli_integrity, "authenticate and check every page" }, TRUE },
+  { PROFILE, { NULL, "demo-data", "[--seed N]", 0, 0, cli_demo_data,
+               "fill a new profile with a made-up team caseload in Jämtland" }, FALSE },
 
-  /* One line, whatever the message: scripts read the first line only. */
-  g_strdelimit (error->message, "\r\n", ' ');
-  g_printerr ("ombud-cli: %s\n", error->message);
-  g_error_free (error);
-  return status;
-}
+  { CASES, { "case", "add", "--name N --municipality M --gender woman|man|other|unknown"
+             " --birth-year Y [--queued] [--requested-on DATE] [--minor-children]", 0, 0, cli_case_add,
+             "a new case, started today unless --queued; prints its id" }, FALSE },
+  { CASES, { "case", "list", "[--json]", 0, 0, cli_case_list, "every case, active first" }, FALSE },
+  { CASES, { "case", "show", "ID [--json]", 1, 1, cli_case_show,
+             "one case with its events, goals, contacts, notes and deadlines" }, FALSE },
+  { CASES, { "case", "start", "ID [--date DATE]", 1, 1, cli_case_start, "start a queued case" }, FALSE },
+  { CASES, { "case", "close", "ID --reason CODE [--date DATE]", 1, 1, cli_case_close,
+             "close an active case (reasons: ombud-cli codes closure_reason)" }, FALSE },
+  { CASES, { "case", "refer", "ID --to ACTOR [--date DATE]", 1, 1, cli_case_refer,
+             "refer a queued case elsewhere (actors: ombud-cli codes actor)" }, FALSE },
+  { CASES, { "case", "assign", "ID --to OMBUD_ID", 1, 1, cli_case_assign,
+             "assign a case to an ombud (ids: ombud-cli ombud list)" }, FALSE },
+  { CASES, { NULL, "search", "QUERY [--limit N] [--json]", 1, 1, cli_search,
+             "names, notes, goals and deadlines; the best 50 unless --limit" }, FALSE },
 
-/* One line from standard input, a byte at a time so that no stdio buffer
- * keeps a copy; into locked memory the caller frees with sodium_free. */
-static char *
-read_line (const char *prompt,
-           GError    **error)
-{
-  gboolean tty = isatty (STDIN_FILENO);
-  struct termios saved, quiet;
-  char *line = sodium_malloc (PASSPHRASE_MAX + 1);
-  gsize len = 0;
-  gboolean got_newline = FALSE;
+  { RECORDS, { "note", "add", "CASE_ID TEXT [--approved]", 2, 2, cli_note_add,
+               "a note; without --approved, a draft kept on this laptop; prints its id" }, FALSE },
+  { RECORDS, { "note", "approve", "NOTE_ID", 1, 1, cli_note_approve, "the client approved the note" }, FALSE },
+  { RECORDS, { "contact", "add", "CASE_ID --date DATE --minutes N --form CODE --actor CODE [--actor CODE ...]"
+               " [--km N --travel-minutes N]", 1, 1, cli_contact_add, "a meeting or call; prints its id" }, FALSE },
+  { RECORDS, { "goal", "add", "CASE_ID --area CODE TEXT", 2, 2, cli_goal_add,
+               "a goal in a life area (ombud-cli codes life_area); prints its id" }, FALSE },
+  { RECORDS, { "deadline", "add", "CASE_ID --date DATE TEXT", 2, 2, cli_deadline_add,
+               "e.g. the last day to appeal; prints its id" }, FALSE },
 
-  if (tty)
-    {
-      fprintf (stderr, "%s", prompt);
-      tcgetattr (STDIN_FILENO, &saved);
-      quiet = saved;
-      quiet.c_lflag &= ~ECHO;
-      tcsetattr (STDIN_FILENO, TCSAFLUSH, &quiet);
-    }
-  while (len < PASSPHRASE_MAX)
-    {
-      char c;
-      ssize_t n = read (STDIN_FILENO, &c, 1);
+  { TEAM, { "municipality", "add", "CODE NAME [--population N]", 2, 2, cli_municipality_add,
+            "a municipality by its four-digit kommunkod; prints its id" }, FALSE },
+  { TEAM, { "municipality", "list", "[--json]", 0, 0, cli_municipality_list, "the team's municipalities" }, FALSE },
+  { TEAM, { "ombud", "add", "NAME [--coordinator]", 1, 1, cli_ombud_add, "a member of the team; prints the id" }, FALSE },
+  { TEAM, { "ombud", "list", "[--json]", 0, 0, cli_ombud_list, "the team, with their open cases" }, FALSE },
+  { TEAM, { "deficiency", "add", "--level caseworker|local|central --actor CODE [--municipality M] TEXT", 1, 1, cli_deficiency_add,
+            "a system deficiency, told without naming anyone; prints its id" }, FALSE },
+  { TEAM, { NULL, "codes", "[KIND] [--json]", 0, 1, cli_codes,
+            "the code tables: closure_reason, life_area, actor, contact_form" }, FALSE },
 
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n <= 0)
-        break;
-      if (c == '\n')
-        {
-          got_newline = TRUE;
-          break;
-        }
-      line[len++] = c;
-    }
-  if (tty)
-    {
-      tcsetattr (STDIN_FILENO, TCSAFLUSH, &saved);
-      fprintf (stderr, "\n");
-    }
-  if (len > 0 && line[len - 1] == '\r')
-    len--;
-  line[len] = '\0';
-
-  if (len == PASSPHRASE_MAX && !got_newline)
-    {
-      sodium_free (line);
-      g_set_error (error, OMBUD_STORE_ERROR, OMBUD_STORE_ERROR_INVALID,
-                   "the passphrase is longer than %d bytes", PASSPHRASE_MAX);
-      return NULL;
-    }
-  if (len == 0)
-    {
-      sodium_free (line);
-      g_set_error_literal (error, OMBUD_STORE_ERROR, OMBUD_STORE_ERROR_INVALID,
-                           "no passphrase given");
-      return NULL;
-    }
-  return line;
-}
-
-static char *
-read_new_passphrase (GError **error)
-{
-  char *first = read_line ("New passphrase: ", error);
-  char *again;
-
-  if (first == NULL)
-    return NULL;
-  if (g_utf8_strlen (first, -1) < PASSPHRASE_MIN)
-    {
-      sodium_free (first);
-      g_set_error (error, OMBUD_STORE_ERROR, OMBUD_STORE_ERROR_INVALID,
-                   "the passphrase must have at least %d characters", PASSPHRASE_MIN);
-      return NULL;
-    }
-  if (!isatty (STDIN_FILENO))
-    return first;
-
-  again = read_line ("Repeat the new passphrase: ", error);
-  if (again == NULL || strcmp (first, again) != 0)
-    {
-      if (again != NULL)
-        g_set_error_literal (error, OMBUD_STORE_ERROR, OMBUD_STORE_ERROR_INVALID,
-                             "the passphrases differ");
-      sodium_free (first);
-      sodium_free (again);
-      return NULL;
-    }
-  sodium_free (again);
-  return first;
-}
-
-static gboolean
-unlock (OmbudStore  *store,
-        GError     **error)
-{
-  char *passphrase;
-  gboolean ok;
-
-  if (!ombud_store_exists (store))
-    {
-      g_set_error (error, OMBUD_STORE_ERROR, OMBUD_STORE_ERROR_NO_PROFILE,
-                   "there is no Ombud profile in %s (create one with “init”)",
-                   ombud_store_get_profile_dir (store));
-      return FALSE;
-    }
-  passphrase = read_line ("Passphrase: ", error);
-  if (passphrase == NULL)
-    return FALSE;
-  ok = ombud_store_unlock (store, passphrase, error);
-  sodium_free (passphrase);
-  return ok;
-}
-
-static int
-cmd_init (OmbudStore *store,
-          char      **argv G_GNUC_UNUSED)
-{
-  GError *error = NULL;
-  char *passphrase;
-  gboolean ok;
-
-  if (ombud_store_exists (store))
-    return fail (g_error_new (OMBUD_STORE_ERROR, OMBUD_STORE_ERROR_EXISTS,
-                              "there is already an Ombud profile in %s",
-                              ombud_store_get_profile_dir (store)));
-  passphrase = read_new_passphrase (&error);
-  if (passphrase == NULL)
-    return fail (error);
-  ok = ombud_store_create (store, passphrase, NULL, &error);
-  sodium_free (passphrase);
-  if (!ok)
-    return fail (error);
-  g_print ("created an encrypted profile in %s\n", ombud_store_get_profile_dir (store));
-  return EXIT_OK;
-}
-
-static int
-cmd_unlock_check (OmbudStore *store,
-                  char      **argv G_GNUC_UNUSED)
-{
-  GError *error = NULL;
-
-  if (!unlock (store, &error))
-    return fail (error);
-  g_print ("unlocked\n");
-  return EXIT_OK;
-}
-
-static int
-cmd_passwd (OmbudStore *store,
-            char      **argv G_GNUC_UNUSED)
-{
-  GError *error = NULL;
-  char *current = NULL, *new_passphrase = NULL;
-  gboolean ok = FALSE;
-
-  if (!ombud_store_exists (store))
-    return fail (g_error_new (OMBUD_STORE_ERROR, OMBUD_STORE_ERROR_NO_PROFILE,
-                              "there is no Ombud profile in %s", ombud_store_get_profile_dir (store)));
-  /* Unlocking checks the current passphrase before the new one is asked
-   * for, and holds the profile while its key file is rewritten. */
-  current = read_line ("Current passphrase: ", &error);
-  if (current != NULL && ombud_store_unlock (store, current, &error))
-    {
-      new_passphrase = read_new_passphrase (&error);
-      ok = new_passphrase != NULL
-           && ombud_store_change_passphrase (store, current, new_passphrase, &error);
-    }
-  sodium_free (current);
-  sodium_free (new_passphrase);
-  if (!ok)
-    return fail (error);
-  g_print ("passphrase changed\n");
-  return EXIT_OK;
-}
-
-static int
-cmd_put (OmbudStore *store,
-         char      **argv)
-{
-  GError *error = NULL;
-
-  if (!unlock (store, &error) || !ombud_store_put (store, argv[0], argv[1], &error))
-    return fail (error);
-  return EXIT_OK;
-}
-
-static int
-cmd_get (OmbudStore *store,
-         char      **argv)
-{
-  GError *error = NULL;
-  g_autofree char *value = NULL;
-
-  if (!unlock (store, &error))
-    return fail (error);
-  value = ombud_store_get (store, argv[0], &error);
-  if (value == NULL)
-    return fail (error);
-  g_print ("%s\n", value);
-  return EXIT_OK;
-}
-
-static int
-cmd_integrity (OmbudStore *store,
-               char      **argv G_GNUC_UNUSED)
-{
-  GError *error = NULL;
-
-  if (!unlock (store, &error) || !ombud_store_check_integrity (store, &error))
-    return fail (error);
-  g_print ("ok\n");
-  return EXIT_OK;
-}
-
-static const Command commands[] = {
-  { "init", "", 0, cmd_init, "create an encrypted profile" },
-  { "unlock-check", "", 0, cmd_unlock_check, "check the passphrase and open the store" },
-  { "passwd", "", 0, cmd_passwd,
-    "change the passphrase (current, then new)" },
-  { "put", "KEY VALUE", 2, cmd_put, "store a value" },
-  { "get", "KEY", 1, cmd_get, "print a stored value" },
-  { "integrity", "", 0, cmd_integrity, "authenticate and check every page" },
+  { SYNC, { NULL, "conflicts", "[--json]", 0, 0, cli_conflicts, "edits made elsewhere at the same time" }, FALSE },
+  { SYNC, { NULL, "resolve", "CONFLICT --keep mine|theirs", 1, 1, cli_resolve,
+            "keep one side of a conflict, on every replica" }, FALSE },
 };
 
+#define HELP_WIDTH 80
+
+/* A command and its synopsis, wrapped between words to fit a terminal. */
 static void
-print_usage (FILE *out)
+print_synopsis (const char       *lead,
+                const CliCommand *c)
 {
-  fprintf (out, "Usage: ombud-cli --profile DIR COMMAND [ARGS]\n\nCommands:\n");
-  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
-    fprintf (out, "  %-13s %-10s %s\n", commands[i].name, commands[i].args, commands[i].help);
-  fprintf (out, "\nThe passphrase is read from the terminal, or from standard input, one per line.\n");
+  g_autofree char *name = cli_command_name (c);
+  g_autoptr(GString) line = g_string_new (lead);
+  const char *p = c->synopsis;
+
+  g_string_append (line, name);
+  while (*p)
+    {
+      const char *end = p;
+      int depth = 0;
+
+      /* a word, or a whole [optional group] */
+      while (*end && (depth > 0 || *end != ' '))
+        {
+          depth += (*end == '[') - (*end == ']');
+          end++;
+        }
+      if (end > p && line->len + 1 + (end - p) > HELP_WIDTH)
+        {
+          printf ("%s\n", line->str);
+          g_string_assign (line, "        ");
+        }
+      else if (end > p)
+        g_string_append_c (line, ' ');
+      g_string_append_len (line, p, end - p);
+      p = *end ? end + 1 : end;
+    }
+  printf ("%s\n", line->str);
+}
+
+static void
+print_usage (void)
+{
+  const char *section = NULL;
+
+  printf ("Usage: ombud-cli --profile DIR COMMAND [ARGUMENTS] [OPTIONS]\n");
+  for (guint i = 0; i < G_N_ELEMENTS (entries); i++)
+    {
+      if (g_strcmp0 (section, entries[i].section) != 0)
+        printf ("\n%s:\n", section = entries[i].section);
+      print_synopsis ("  ", &entries[i].command);
+      printf ("      %s\n", entries[i].command.help);
+    }
+  printf ("\nOptions may come before or after a command's arguments. Dates are YYYY-MM-DD;\n"
+          "without --date a command uses today. Ids come from the command that made the\n"
+          "record, or from list and show. --json prints what the query returns, as JSON.\n"
+          "\nThe passphrase is read from the terminal, or from standard input, one per line.\n"
+          "\nExit status: 0 done; 1 failed (no such record, or not possible in the case's\n"
+          "status); 2 bad usage or wrong passphrase, and nothing was written; 3 the store\n"
+          "is damaged; 4 the profile is open in another program; 5 written by a newer\n"
+          "Ombud, or an untested SQLite.\n");
 }
 
 static int
-usage_error (const char *message)
+usage_error (const char *format,
+             ...) G_GNUC_PRINTF (1, 2);
+
+static int
+usage_error (const char *format,
+             ...)
 {
-  g_printerr ("ombud-cli: %s (see ombud-cli --help)\n", message);
-  return EXIT_USAGE;
+  g_autofree char *message = NULL;
+  va_list ap;
+
+  va_start (ap, format);
+  message = g_strdup_vprintf (format, ap);
+  va_end (ap);
+  return cli_fail (g_error_new_literal (CLI_ERROR, CLI_ERROR_USAGE, message));
+}
+
+/* The entry for "case add", "search" ...; how many words it took in *n_words. */
+static const Entry *
+find_entry (int     argc,
+            char  **argv,
+            int    *n_words)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (entries); i++)
+    {
+      const CliCommand *c = &entries[i].command;
+
+      if (c->group == NULL && strcmp (argv[0], c->name) == 0)
+        {
+          *n_words = 1;
+          return &entries[i];
+        }
+      if (c->group != NULL && argc > 1 && strcmp (argv[0], c->group) == 0 && strcmp (argv[1], c->name) == 0)
+        {
+          *n_words = 2;
+          return &entries[i];
+        }
+    }
+  return NULL;
+}
+
+static int
+unknown_command (int    argc,
+                 char **argv)
+{
+  g_autoptr(GString) subs = g_string_new (NULL);
+
+  for (guint i = 0; i < G_N_ELEMENTS (entries); i++)
+    if (g_strcmp0 (entries[i].command.group, argv[0]) == 0)
+      g_string_append_printf (subs, "%s%s", subs->len ? ", " : "", entries[i].command.name);
+  if (subs->len == 0)
+    return usage_error ("unknown command “%s”", argv[0]);
+  if (argc < 2)
+    return usage_error ("“%s” needs one of: %s", argv[0], subs->str);
+  return usage_error ("unknown command “%s %s” (%s takes %s)", argv[0], argv[1], argv[0], subs->str);
+}
+
+/* "--help" among a command's arguments shows that command's usage. */
+static gboolean
+wants_help (int    argc,
+            char **argv)
+{
+  for (int i = 0; i < argc && strcmp (argv[i], "--") != 0; i++)
+    if (strcmp (argv[i], "--help") == 0 || strcmp (argv[i], "-h") == 0)
+      return TRUE;
+  return FALSE;
+}
+
+static int
+run (const char *profile,
+     int         argc,
+     char      **argv)
+{
+  int n_words = 0;
+  const Entry *entry = find_entry (argc, argv, &n_words);
+  g_autoptr(OmbudStore) store = NULL;
+  CliCall call = { 0 };
+
+  if (entry == NULL)
+    return unknown_command (argc, argv);
+  if (!entry->literal && wants_help (argc - n_words, argv + n_words))
+    {
+      print_synopsis ("Usage: ombud-cli --profile DIR ", &entry->command);
+      printf ("  %s\n", entry->command.help);
+      return CLI_OK;
+    }
+  store = ombud_store_new (profile);
+  call.command = &entry->command;
+  call.store = store;
+  call.argc = argc - n_words;
+  call.argv = argv + n_words;
+  return entry->command.run (&call);
 }
 
 int
 main (int    argc,
       char **argv)
 {
-  g_autoptr(OmbudStore) store = NULL;
   g_autofree char *profile = NULL;
   gboolean help = FALSE;
   g_autoptr(GOptionContext) context = NULL;
   g_autoptr(GError) error = NULL;
-  const GOptionEntry entries[] = {
+  const GOptionEntry options[] = {
     { "profile", 'p', 0, G_OPTION_ARG_FILENAME, &profile, "the profile folder", "DIR" },
     { "help", 'h', 0, G_OPTION_ARG_NONE, &help, "show this help", NULL },
     { NULL }
@@ -329,42 +250,25 @@ main (int    argc,
   if (sodium_init () < 0)
     {
       g_printerr ("ombud-cli: libsodium failed to initialise\n");
-      return EXIT_FAILED;
+      return CLI_FAILED;
     }
 
+  /* Strict: the options before the command are ombud-cli's own; the rest
+   * belong to the command. */
   context = g_option_context_new (NULL);
   g_option_context_set_help_enabled (context, FALSE);
   g_option_context_set_strict_posix (context, TRUE);
-  g_option_context_add_main_entries (context, entries, NULL);
+  g_option_context_add_main_entries (context, options, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error))
-    return usage_error (error->message);
+    return usage_error ("%s", error->message);
   if (help)
     {
-      print_usage (stdout);
-      return EXIT_OK;
+      print_usage ();
+      return CLI_OK;
     }
   if (profile == NULL)
     return usage_error ("--profile DIR is required");
   if (argc < 2)
     return usage_error ("no command given");
-
-  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
-    {
-      if (strcmp (argv[1], commands[i].name) != 0)
-        continue;
-      if (argc - 2 != commands[i].n_args)
-        {
-          g_autofree char *msg = g_strdup_printf ("“%s” takes %s", commands[i].name,
-                                                  commands[i].n_args ? commands[i].args
-                                                                     : "no arguments");
-          return usage_error (msg);
-        }
-      store = ombud_store_new (profile);
-      return commands[i].run (store, argv + 2);
-    }
-
-  {
-    g_autofree char *msg = g_strdup_printf ("unknown command “%s”", argv[1]);
-    return usage_error (msg);
-  }
+  return run (profile, argc - 1, argv + 1);
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sets up and runs Ombud on a demo profile. Until the window exists (see the
-# issues), that is ombud-cli showing the encrypted store at work.
+# issues), that is ombud-cli showing a made-up PO team in Jämtland, with about
+# three years of cases, in the encrypted store. A second run reuses the profile.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,21 +13,23 @@ profile=${OMBUD_DEMO_PROFILE:-${XDG_DATA_HOME:-$HOME/.local/share}/ombud/demo}
 passphrase="demo-passphrase"   # a demo profile only; real ones come from the ombud
 
 say() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
-run() { say "$*"; printf '%s\n' "$passphrase" | "$@"; }
+quiet() { printf '%s\n' "$passphrase" | "$cli" --profile "$profile" "$@"; }
+ombud() { say "ombud-cli --profile $profile $*"; quiet "$@"; }
 
-if [[ ! -f "$profile/ombud.key" ]]; then
-  run "$cli" --profile "$profile" init
-fi
-run "$cli" --profile "$profile" put office "PO Jämtland, Östersund"
-run "$cli" --profile "$profile" put note "Möte med Försäkringskassan om aktivitetsersättning"
-run "$cli" --profile "$profile" get note
-run "$cli" --profile "$profile" integrity
+[[ -f "$profile/ombud.key" ]] || ombud init
+# Also after an interrupted first run: demo-data refuses a profile with cases.
+[[ "$(quiet case list --json)" != "[]" ]] || ombud demo-data
 
-say "grep -c Försäkringskassan $profile/ombud.db   # the note is not on disk in clear"
-grep -c "Försäkringskassan" "$profile"/ombud.db* || true
+ombud case list | awk 'NR <= 16 || /cases:/ { print; next } !cut { print "…"; cut = 1 }'
+ids=$(quiet case list --json | sed -n 's/^ *"id" : "\(.*\)",$/\1/p')
+ombud case show "${ids%%$'\n'*}"
+ombud search Kronofogden --limit 8
+ombud conflicts
+ombud codes contact_form
+ombud integrity
 
-say "a wrong passphrase"
-printf 'not-the-passphrase\n' | "$cli" --profile "$profile" get note || echo "(exit status $?)"
+say "grep -c Kronofogden $profile/ombud.db*   # nothing on disk in clear"
+grep -c "Kronofogden" "$profile"/ombud.db* || true
 
 cat <<TEXT
 

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "ombud-changeset.h"
+#include "ombud-closure.h"
 #include "ombud-codes.h"
 #include "ombud-fields.h"
 #include "ombud-migrations.h"
@@ -1085,6 +1086,14 @@ apply_changes (OmbudCaseload   *self,
   return step_stmt (self, stmt, error);
 }
 
+static gboolean
+case_is_destroyed (OmbudCaseload *self,
+                   const char    *case_id)
+{
+  return lookup_one (self, "SELECT id FROM client_case WHERE id = ?1 AND client_tier_destroyed = 1",
+                     case_id, NULL, NULL);
+}
+
 gboolean
 ombud_caseload_apply_changeset (OmbudCaseload  *self,
                                 GBytes         *bytes,
@@ -1112,7 +1121,13 @@ ombud_caseload_apply_changeset (OmbudCaseload  *self,
       sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
       return FALSE;
     }
-  return ombud_vfs_exec (self->db, "COMMIT", error);
+  if (!ombud_vfs_exec (self->db, "COMMIT", error))
+    return FALSE;
+  /* A case whose client tier was destroyed elsewhere, or a late edit to one:
+   * nothing of the client's may stay here. */
+  if (*cs->case_id && case_is_destroyed (self, cs->case_id))
+    return ombud_closure_follow_destroyed (self, error);
+  return TRUE;
 }
 
 GPtrArray *

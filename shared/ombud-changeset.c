@@ -156,7 +156,7 @@ read_change (OmbudChangeset  *self,
     return malformed (error, "a value of an unknown type");
   while (g_variant_iter_next (bases, "(tt)", &id.hlc, &id.device))
     g_array_append_val (ids, id);
-  ombud_changeset_add (self, table, record, field, g_steal_pointer (&value), hlc,
+  ombud_changeset_add (self, table, record, field, value, hlc,
                        (OmbudVersionId *) (void *) ids->data, ids->len);
   return TRUE;
 }

@@ -68,7 +68,7 @@ rows (OmbudCaseload  *caseload,
 }
 
 #define CASE_COLUMNS \
-  "c.id, c.client_name AS name," \
+  "c.id, c.client_name AS name, c.client_contact AS contact," \
   " CASE WHEN s.closed_on IS NOT NULL THEN 'closed' WHEN s.referred_on IS NOT NULL THEN 'referred'" \
   "  WHEN s.started_on IS NOT NULL THEN 'active' ELSE 'queued' END AS status," \
   " m.name AS municipality, c.gender, c.birth_year, c.has_minor_children," \
@@ -118,7 +118,8 @@ ombud_queries_show_case (OmbudCaseload  *caseload,
   };
   g_autoptr(GVariant) found = rows (caseload, "SELECT " CASE_COLUMNS " WHERE c.id = ?1 AND c.deleted = 0",
                                     case_id, NULL, error);
-  g_auto(GVariantDict) dict;
+  g_autoptr(GVariant) record = NULL;
+  g_autoptr(GVariantDict) dict = NULL;
 
   if (found == NULL)
     return NULL;
@@ -127,15 +128,16 @@ ombud_queries_show_case (OmbudCaseload  *caseload,
       g_set_error (error, OMBUD_CASELOAD_ERROR, OMBUD_CASELOAD_ERROR_NOT_FOUND, "no case %s", case_id);
       return NULL;
     }
-  g_variant_dict_init (&dict, g_variant_get_child_value (found, 0));
+  record = g_variant_get_child_value (found, 0);
+  dict = g_variant_dict_new (record);
   for (guint i = 0; i < G_N_ELEMENTS (parts); i++)
     {
       GVariant *list = rows (caseload, parts[i].sql, case_id, NULL, error);
       if (list == NULL)
         return NULL;
-      add_list (&dict, parts[i].name, list);
+      add_list (dict, parts[i].name, list);
     }
-  return g_variant_ref_sink (g_variant_dict_end (&dict));
+  return g_variant_ref_sink (g_variant_dict_end (dict));
 }
 
 /* Words as the user typed them, each quoted so nothing is read as FTS5
