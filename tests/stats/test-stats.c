@@ -351,6 +351,18 @@ assert_doubles (GVariant     *row,
 /* Every integer figure, and client-months and shares, summed over the
  * municipality rows, equals the totals; the groups, summed per figure,
  * equal the totals too, and the closure reasons sum to closed. */
+/* A year balances, in every municipality and in all: who was there as it
+ * began, plus who came, less who left, is who was there as it ended; and
+ * everyone there during the year either was there as it began or came. */
+static void
+assert_year_balances (GVariant *row)
+{
+  gint64 jan1 = get_int (row, "active_jan1"), fresh = get_int (row, "new");
+
+  g_assert_cmpint (jan1 + fresh - get_int (row, "closed"), ==, get_int (row, "active_dec31"));
+  g_assert_cmpint (jan1 + fresh, ==, get_int (row, "unique_clients"));
+}
+
 static void
 assert_rows_sum_to_totals (GVariant *result)
 {
@@ -362,10 +374,12 @@ assert_rows_sum_to_totals (GVariant *result)
   gint64 group_sums[G_N_ELEMENTS (count_keys)] = { 0 };
   gint64 by_reason = 0;
 
+  assert_year_balances (totals);
   for (gsize r = 0; r < g_variant_n_children (list); r++)
     {
       g_autoptr(GVariant) row = g_variant_get_child_value (list, r);
 
+      assert_year_balances (row);
       for (guint i = 0; int_keys[i]; i++)
         sums[i] += get_int (row, int_keys[i]);
       for (guint i = 0; double_keys[i]; i++)
@@ -429,7 +443,7 @@ worked_fixture (void)
   g_autoptr(Fixture) f = fixture_new ("2023-11-20");
   g_autofree char *a = NULL, *m = NULL, *b = NULL, *c = NULL, *d = NULL, *e = NULL, *fr = NULL;
   g_autofree char *g = NULL, *h = NULL, *i = NULL, *j = NULL, *k = NULL, *l = NULL;
-  g_autofree char *gone = NULL, *deleted_contact = NULL;
+  g_autofree char *gone = NULL, *deleted_contact = NULL, *deleted_2023 = NULL;
 
   add_municipality (f, "2326", "Berg", 7000);
   add_municipality (f, "2309", "Krokom", 15000);
@@ -464,6 +478,9 @@ worked_fixture (void)
 
   b = add_case (f, "B", "Östersund", "man", 1999, "2023-10-01");
   start (f, b, "2023-11-15");
+  /* a deleted contact in 2023 would have made B's first contact a 2023 one */
+  deleted_2023 = add_contact (f, b, "2023-12-01", 30, "phone", "", 0, 0);
+  delete (f, "contact", deleted_2023);
   /* B's first contact: 96 days after the request */
   g_free (add_contact (f, b, "2024-01-05", 45, "neutral_place", "social_services", 5, 10));
 
@@ -545,7 +562,9 @@ test_worked_groups (void)
    * the flow figures, 2024 - B.  Rows come figure by figure, then by
    * municipality, gender and band. */
   g_assert_cmpstr (groups, ==,
-                   /* C (38); J (22); B (24: 18-24 on 1 Jan); A (53) and M (51) */
+                   /* L (closed on 1 Jan: active as the year began); C (38); J (22);
+                    * B (24: 18-24 on 1 Jan); A (53) and M (51) */
+                   "Krokom|man|25-34|active_jan1|1\n"
                    "Krokom|woman|35-44|active_jan1|1\n"
                    "Åre|man|18-24|active_jan1|1\n"
                    "Östersund|man|18-24|active_jan1|1\n"
@@ -596,7 +615,7 @@ test_worked_municipalities (void)
   g_autoptr(GVariant) ostersund = municipality (result, "Östersund");
   g_autoptr(GVariant) totals = member (result, "totals");
 
-  /* every municipality, by name (Å and Ö sort last, as in Swedish) */
+  /* every municipality, by name in byte order (Å and Ö after Z) */
   g_assert_cmpstr (names, ==, "Berg|2326\nKrokom|2309\nÅre|2321\nÖstersund|2380\n");
 
   /* Order: active_jan1 new closed active_dec31 unique_clients referred
@@ -605,14 +624,14 @@ test_worked_municipalities (void)
   assert_counts (berg, (gint64[]) { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 7000, 0 });
   /* contacts: C 05-20 (120 min, 80 km, 90 min), D 03-01 (60) and 09-15
    * (90, 40 km, 45 min); H's is in 2025 */
-  assert_counts (krokom, (gint64[]) { 1, 1, 3, 0, 3, 0, 1, 3, 270, 120, 135, 15000, 405 });
+  assert_counts (krokom, (gint64[]) { 2, 1, 3, 0, 3, 0, 1, 3, 270, 120, 135, 15000, 405 });
   /* contacts: E 07-02 (60), F 04-15 (20; referred, but the ombud's time),
    * J 12-30 (30, 100 km, 120 min); E's deleted one is not */
   assert_counts (are, (gint64[]) { 1, 1, 1, 1, 2, 1, 0, 3, 110, 100, 120, 12000, 230 });
   /* contacts: A 02-14 (90, 12 km, 20 min) and 11-05 (30), B 01-05 (45, 5 km,
    * 10 min), G 12-01 (15); deleted I's is not */
   assert_counts (ostersund, (gint64[]) { 3, 0, 0, 3, 3, 0, 1, 4, 180, 17, 30, 64000, 210 });
-  assert_counts (totals, (gint64[]) { 5, 2, 4, 4, 8, 1, 2, 10, 560, 237, 285, 98000, 845 });
+  assert_counts (totals, (gint64[]) { 6, 2, 4, 4, 8, 1, 2, 10, 560, 237, 285, 98000, 845 });
 
   /* Client-days in 2024: Krokom C 182 (1 Jan to 1 Jul), D 213 (1 Mar to 30
    * Sep), L 0 (closed on 1 Jan) = 395; Åre E 183, J 365 (not 31 Dec) = 548;
@@ -896,7 +915,9 @@ test_bad_year (void)
 #define N_RANDOM_CASES 80
 
 typedef struct {
+  char id[37];
   int  area;            /* index into areas[] */
+  const char *reason;   /* of the closure that counts */
   char requested[11];
   char started[11];     /* "" when never */
   char closed[11];
@@ -941,12 +962,46 @@ random_date_after (GRand      *rand,
   g_date_strftime (out, 11, "%Y-%m-%d", &date);
 }
 
+/* The one event of KIND the case has that is not deleted. */
+static char *
+event_id (Fixture    *f,
+          const char *case_id,
+          const char *kind)
+{
+  sqlite3_stmt *stmt = NULL;
+  char *id;
+
+  g_assert_cmpint (sqlite3_prepare_v2 (ombud_caseload_get_db (f->caseload),
+                                       "SELECT id FROM case_event WHERE case_id = ?1 AND kind = ?2 AND deleted = 0",
+                                       -1, &stmt, NULL), ==, SQLITE_OK);
+  sqlite3_bind_text (stmt, 1, case_id, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 2, kind, -1, SQLITE_STATIC);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  id = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_DONE);
+  sqlite3_finalize (stmt);
+  return id;
+}
+
+/* Deletes the case's event of KIND: what undoing a start or a closure
+ * leaves behind. */
+static void
+undo_event (Fixture    *f,
+            const char *case_id,
+            const char *kind)
+{
+  g_autofree char *id = event_id (f, case_id, kind);
+
+  delete (f, "case_event", id);
+}
+
 static void
 draw_case (Fixture *f,
            GRand   *rand,
            Drawn   *d)
 {
   static const char *const genders[] = { "woman", "man", "other", "unknown" };
+  static const char *const reasons[] = { "goals_met", "client_ended", "moved" };
   int outcome = g_rand_int_range (rand, 0, 10);
   char next[11];
   g_autofree char *id = NULL;
@@ -956,11 +1011,20 @@ draw_case (Fixture *f,
   random_date_after (rand, "2023-01-01", 2 * 365, d->requested);
   id = add_case (f, "random", areas[d->area], genders[g_rand_int_range (rand, 0, 4)],
                  g_rand_int_range (rand, 1940, 2010), d->requested);
+  g_strlcpy (d->id, id, sizeof d->id);
 
   if (outcome >= 2)
     {
       random_date_after (rand, d->requested, 90, d->started);
       start (f, id, d->started);
+      /* sometimes the start was a mistake, undone and redone: the deleted
+       * event must not count */
+      if (g_rand_int_range (rand, 0, 6) == 0)
+        {
+          undo_event (f, id, "started");
+          random_date_after (rand, d->requested, 90, d->started);
+          start (f, id, d->started);
+        }
     }
   for (int n = g_rand_int_range (rand, 0, 4); n > 0; n--)
     {
@@ -977,8 +1041,39 @@ draw_case (Fixture *f,
   else if (outcome >= 5)
     {
       random_date_after (rand, d->started, 400, d->closed);
-      close_case (f, id, "other", d->closed);
+      d->reason = reasons[g_rand_int_range (rand, 0, G_N_ELEMENTS (reasons))];
+      close_case (f, id, d->reason, d->closed);
+      if (g_rand_int_range (rand, 0, 4) == 0)
+        {
+          undo_event (f, id, "closed");
+          random_date_after (rand, d->started, 400, d->closed);
+          d->reason = reasons[g_rand_int_range (rand, 0, G_N_ELEMENTS (reasons))];
+          close_case (f, id, d->reason, d->closed);
+        }
     }
+}
+
+/* The oracle's dates are what case_state, the one reading of a case's
+ * events, says: so figures that agree with the oracle agree with it. */
+static void
+assert_case_state (Fixture     *f,
+                   const Drawn *d)
+{
+  sqlite3_stmt *stmt = NULL;
+  const char *expected[] = { d->requested, d->started, d->closed, d->reason ? d->reason : "", d->referred };
+
+  g_assert_cmpint (sqlite3_prepare_v2 (ombud_caseload_get_db (f->caseload),
+                                       "SELECT requested_on, started_on, closed_on, closure_reason, referred_on"
+                                       " FROM case_state WHERE id = ?1", -1, &stmt, NULL), ==, SQLITE_OK);
+  sqlite3_bind_text (stmt, 1, d->id, -1, SQLITE_STATIC);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  for (int i = 0; i < 5; i++)
+    {
+      const char *actual = (const char *) sqlite3_column_text (stmt, i);
+
+      g_assert_cmpstr (actual ? actual : "", ==, expected[i]);
+    }
+  sqlite3_finalize (stmt);
 }
 
 static gboolean
@@ -986,6 +1081,14 @@ active_on (const Drawn *d,
            const char  *x)
 {
   return *d->started && strcmp (d->started, x) <= 0 && (!*d->closed || strcmp (d->closed, x) > 0);
+}
+
+/* as 1 January begins: started before it, not closed before it */
+static gboolean
+active_at_start_of (const Drawn *d,
+                    const char  *x)
+{
+  return *d->started && strcmp (d->started, x) < 0 && (!*d->closed || strcmp (d->closed, x) >= 0);
 }
 
 static gboolean
@@ -1007,7 +1110,7 @@ counts_of (const Drawn *d,
 {
   gboolean client = !*d->referred;
 
-  counts[0] += client && active_on (d, "2024-01-01");
+  counts[0] += client && active_at_start_of (d, "2024-01-01");
   counts[1] += client && within (d->started);
   counts[2] += client && within (d->closed);
   counts[3] += client && active_on (d, "2024-12-31");
@@ -1049,8 +1152,10 @@ test_random_against_per_case (void)
   gint64 days[G_N_ELEMENTS (areas)] = { 0 };
   gint64 total_days = 0;
   g_autoptr(GArray) waits = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr(GHashTable) by_reason = g_hash_table_new (g_str_hash, g_str_equal);
   g_autoptr(GVariant) result = NULL;
   g_autoptr(GVariant) totals = NULL;
+  g_autoptr(GVariant) groups = NULL;
 
   add_municipality (f, "2326", "Berg", 7000);
   add_municipality (f, "2309", "Krokom", 15000);
@@ -1061,7 +1166,11 @@ test_random_against_per_case (void)
       Drawn *d = &drawn[i];
 
       draw_case (f, rand, d);
+      assert_case_state (f, d);
       counts_of (d, expected[d->area]);
+      if (!*d->referred && within (d->closed))
+        g_hash_table_insert (by_reason, (gpointer) d->reason,
+                             GINT_TO_POINTER (GPOINTER_TO_INT (g_hash_table_lookup (by_reason, d->reason)) + 1));
       days[d->area] += client_days (d);
       total_days += client_days (d);
       if (!*d->referred && within (d->first_contact))
@@ -1090,8 +1199,96 @@ test_random_against_per_case (void)
     assert_close (get_double (totals, "median_wait_days"),
                   (g_array_index (waits, double, (waits->len - 1) / 2)
                    + g_array_index (waits, double, waits->len / 2)) / 2);
-  g_test_message ("%u waits; totals %s", waits->len, g_variant_print (totals, FALSE));
+  /* the reason of the closure that counts, not of one undone */
+  groups = member (result, "groups");
+  for (gsize r = 0; r < g_variant_n_children (groups); r++)
+    {
+      g_autoptr(GVariant) row = g_variant_get_child_value (groups, r);
+      const char *figure = NULL;
+
+      g_assert_true (g_variant_lookup (row, "figure", "&s", &figure));
+      if (!g_str_has_prefix (figure, "closed:"))
+        continue;
+      g_hash_table_insert (by_reason, (gpointer) (figure + strlen ("closed:")),
+                           GINT_TO_POINTER (GPOINTER_TO_INT (g_hash_table_lookup (by_reason, figure + strlen ("closed:")))
+                                            - get_int (row, "value")));
+    }
+  {
+    GHashTableIter iter;
+    gpointer key, left;
+
+    g_hash_table_iter_init (&iter, by_reason);
+    while (g_hash_table_iter_next (&iter, &key, &left))
+      if (GPOINTER_TO_INT (left) != 0)
+        g_error ("closed:%s is off by %d", (const char *) key, GPOINTER_TO_INT (left));
+  }
+  {
+    g_autofree char *text = g_variant_print (totals, FALSE);
+
+    g_test_message ("%u waits; totals %s", waits->len, text);
+  }
   assert_rows_sum_to_totals (result);
+}
+
+/* Every changeset one replica wrote that the other has not applied. */
+static void
+sync_to (Fixture *from,
+         Fixture *to)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) outbox = ombud_caseload_get_outbox (from->caseload, &error);
+
+  g_assert_no_error (error);
+  for (guint i = 0; i < outbox->len; i++)
+    {
+      g_assert_true (ombud_caseload_apply_changeset (to->caseload, g_ptr_array_index (outbox, i), &error));
+      g_assert_no_error (error);
+    }
+}
+
+/* Two laptops close the same case offline, on different days and for
+ * different reasons; after sync the case has two closures, and the last
+ * one counts, as case_state reads it: closed once, on the later day. */
+static void
+test_concurrent_closures (void)
+{
+  g_autoptr(Fixture) a = fixture_new ("2024-01-01");
+  g_autoptr(Fixture) b = fixture_new ("2024-01-01");
+  g_autofree char *id = NULL;
+  g_autoptr(GVariant) result = NULL;
+  g_autoptr(GVariant) totals = NULL;
+  g_autoptr(GVariant) earlier = NULL;
+  g_autoptr(GVariant) earlier_totals = NULL;
+  static const char *const keys[] = { "municipality", "gender", "age_band", "figure", "value", NULL };
+  g_autofree char *groups = NULL;
+
+  add_municipality (a, "2380", "Östersund", 64000);
+  set_today (a, "2024-06-01");
+  set_today (b, "2024-06-01");
+  id = add_case (a, "x", "Östersund", "woman", 1980, "2023-02-01");
+  start (a, id, "2023-03-01");
+  sync_to (a, b);
+  close_case (a, id, "moved", "2024-03-01");
+  close_case (b, id, "deceased", "2024-05-01");
+  sync_to (a, b);
+  sync_to (b, a);
+
+  result = stats (a, Y);
+  totals = member (result, "totals");
+  groups = dump (result, "groups", keys);
+  g_assert_cmpint (get_int (totals, "closed"), ==, 1);
+  g_assert_cmpstr (groups, ==,
+                   "Östersund|woman|35-44|active_jan1|1\n"
+                   "Östersund|woman|35-44|closed|1\n"
+                   "Östersund|woman|35-44|closed:deceased|1\n"
+                   "Östersund|woman|35-44|unique_clients|1\n");
+  /* active until the later closure: 1 Jan to 1 May 2024 is 121 days */
+  assert_close (get_double (totals, "client_months"), 121 * 12.0 / 366);
+  /* and the other replica says the same */
+  earlier = stats (b, Y);
+  g_assert_true (g_variant_equal (result, earlier));
+  earlier_totals = member (earlier, "totals");
+  g_assert_cmpint (get_int (earlier_totals, "closed"), ==, 1);
 }
 
 int
@@ -1113,6 +1310,7 @@ main (int    argc,
   g_test_add_func ("/stats/malformed-actors", test_malformed_actors);
   g_test_add_func ("/stats/bad-year", test_bad_year);
   g_test_add_func ("/stats/random-against-per-case", test_random_against_per_case);
+  g_test_add_func ("/stats/concurrent-closures", test_concurrent_closures);
 
   return g_test_run ();
 }
