@@ -34,8 +34,8 @@ vfs_status (OmbudVfsError code)
     }
 }
 
-int
-cli_exit_status (const GError *error)
+static int
+exit_status (const GError *error)
 {
   if (error->domain == OMBUD_STORE_ERROR)
     return store_status (error->code);
@@ -57,7 +57,7 @@ cli_exit_status (const GError *error)
 int
 cli_fail (GError *error)
 {
-  int status = cli_exit_status (error);
+  int status = exit_status (error);
 
   g_strdelimit (error->message, "\r\n", ' ');
   if (status == CLI_USAGE && error->domain != OMBUD_STORE_ERROR && error->domain != OMBUD_CASELOAD_ERROR)

@@ -53,7 +53,6 @@ GQuark         cli_error_quark      (void);
 
 /* cli-errors.c */
 int            cli_fail             (GError            *error);
-int            cli_exit_status      (const GError      *error);
 char          *cli_command_name     (const CliCommand  *command);
 
 /* cli-args.c: each command's options may come anywhere among its
@@ -134,11 +133,17 @@ int cli_integrity (CliCall *call);
 
 int cli_case_add (CliCall *call);
 int cli_case_list (CliCall *call);
-int cli_case_show (CliCall *call);
 int cli_case_start (CliCall *call);
 int cli_case_close (CliCall *call);
 int cli_case_refer (CliCall *call);
 int cli_case_assign (CliCall *call);
+int cli_case_purge (CliCall *call);
+int cli_export (CliCall *call);
+int cli_retention (CliCall *call);
+int cli_stats (CliCall *call);
+
+int cli_case_show (CliCall *call);
+
 int cli_search (CliCall *call);
 
 int cli_note_add (CliCall *call);

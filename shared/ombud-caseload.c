@@ -351,7 +351,7 @@ ombud_caseload_check_code (OmbudCaseload  *self,
   if (code == NULL
       || !lookup_one (self, "SELECT id FROM code WHERE kind = ?1 AND code = ?2 AND deleted = 0"
                             " AND coalesce(retired, 0) = 0", kind, code, NULL))
-    return invalid (error, "“%s” is not a %s code (see ombud-cli codes)", code ? code : "", kind);
+    return invalid (error, "“%s” is not one of the %s codes (see ombud-cli codes %s)", code ? code : "", kind, kind);
   return TRUE;
 }
 
@@ -1062,7 +1062,10 @@ apply_changes (OmbudCaseload   *self,
       OmbudChange *c = g_ptr_array_index (cs->changes, i);
       g_autoptr(GError) local_error = NULL;
 
-      ombud_hlc_observe (self->hlc, c->hlc);
+      /* Seeds carry time 0: nothing to learn, and observing would move the
+       * saved clock to now on a mere read. */
+      if (c->hlc != 0)
+        ombud_hlc_observe (self->hlc, c->hlc);
       if (ombud_merge_apply (self->merge, cs->case_id, c, cs->device, NULL, &local_error))
         continue;
       if (local_error->domain == OMBUD_MERGE_ERROR)

@@ -565,9 +565,11 @@ plan_reassignment (Demo     *d,
     add_action (d, day, ACT_REASSIGN, c, to);
 }
 
+/* A case from its request on; a waiting one is still on the queue today. */
 static void
-plan_case (Demo *d,
-           int   requested)
+plan_case (Demo     *d,
+           int       requested,
+           gboolean  waiting)
 {
   DemoCase *c = g_new0 (DemoCase, 1);
   int planned_end;
@@ -578,13 +580,13 @@ plan_case (Demo *d,
   plan_person (d, c);
   c->requested = requested;
   c->started = c->ends = NEVER;
-  if (chance (d, 0.07))
+  if (!waiting && chance (d, 0.07))
     {
       c->referred = TRUE;
       c->reason = PICK_WEIGHTED (d, referral_targets);
       c->ends = workday_from (d, requested + between (d, 3, 25));
     }
-  else
+  else if (!waiting)
     c->started = workday_from (d, requested + plan_wait (d));
   planned_end = c->started == NEVER ? c->ends
                 : workday_from (d, c->started + (between (d, 90, 780) + between (d, 90, 780)) / 2);
@@ -631,7 +633,10 @@ plan (Demo *d)
 
   for (int day = 0; day <= d->last; day++)
     if (workday_from (d, day) == day && chance (d, 0.31))
-      plan_case (d, day);
+      plan_case (d, day, FALSE);
+  /* and, whatever the seed, a queue behind them */
+  for (int i = 3; i >= 1; i--)
+    plan_case (d, workday_before (d, d->last - 4 * i), TRUE);
   for (guint i = 0; i < G_N_ELEMENTS (deficiencies); i++)
     add_action (d, workday_from (d, d->last * (int) (i + 1) / (int) (G_N_ELEMENTS (deficiencies) + 1)),
                 ACT_DEFICIENCY, NULL, i);
@@ -674,7 +679,11 @@ do_add (Demo          *d,
 {
   DemoCase *c = a->c;
   g_autofree char *on = day_text (d, a->day);
-  OmbudCaseInput in = { c->name, c->place->name, c->gender, c->birth_year, c->minor_children, TRUE, on };
+  OmbudCaseInput in = {
+    .client_name = c->name, .municipality = c->place->name, .gender = c->gender,
+    .birth_year = c->birth_year, .has_minor_children = c->minor_children,
+    .queued = TRUE, .requested_on = on,  /* started by its own event */
+  };
 
   c->id = ombud_caseload_add_case (d->caseload, &in, error);
   d->summary->cases++;
@@ -713,7 +722,7 @@ do_contact (Demo          *d,
   DemoCase *c = a->c;
   g_autofree char *on = day_text (d, a->day);
   const char *who[3] = { NULL, NULL, NULL };
-  OmbudContactInput in = { on, 0, PICK_WEIGHTED (d, forms), who, 0, 0 };
+  OmbudContactInput in = { .on_date = on, .form = PICK_WEIGHTED (d, forms), .actors = who };
   const char *first = PICK_WEIGHTED (d, actors);
   const char *second = PICK_WEIGHTED (d, actors);
 

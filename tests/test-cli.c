@@ -62,14 +62,19 @@ fixture_tear_down (Fixture      *f,
   g_free (f->profile);
 }
 
+/* Standard input comes from a file, not a pipe: a CLI that exits before
+ * reading it (an error found first) must not kill the test with SIGPIPE. */
 static CliResult
 run_cli (const char  *stdin_text,
          const char  *first,
          ...)
 {
   g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
   g_autoptr(GSubprocess) proc = NULL;
   g_autoptr(GError) error = NULL;
+  g_autofree char *input_dir = test_make_tmp_dir ("ombud-cli-stdin-XXXXXX");
+  g_autofree char *input = g_build_filename (input_dir, "stdin", NULL);
   CliResult r = { 0 };
   const char *cli = g_getenv ("OMBUD_CLI");
   va_list ap;
@@ -82,14 +87,16 @@ run_cli (const char  *stdin_text,
   va_end (ap);
   g_ptr_array_add (argv, NULL);
 
-  proc = g_subprocess_newv ((const char * const *) argv->pdata,
-                            G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE
-                            | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error);
+  g_assert_true (g_file_set_contents (input, stdin_text ? stdin_text : "", -1, NULL));
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_subprocess_launcher_set_stdin_file_path (launcher, input);
+  proc = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
   g_assert_no_error (error);
-  g_subprocess_communicate_utf8 (proc, stdin_text ? stdin_text : "", NULL, &r.out, &r.err, &error);
+  g_subprocess_communicate_utf8 (proc, NULL, NULL, &r.out, &r.err, &error);
   g_assert_no_error (error);
   g_assert_true (g_subprocess_get_if_exited (proc));
   r.status = g_subprocess_get_exit_status (proc);
+  test_rm_rf (input_dir);
   return r;
 }
 

@@ -4,6 +4,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include <gio/gio.h>
+#include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 #include <sodium.h>
 #include <string.h>
@@ -743,16 +744,16 @@ static const BadCall bad_calls[] = {
   { 2, "Unknown option --csv", { "case", "list", "--csv" } },
   { 2, "“case show” takes ID", { "case", "show" } },
   { 2, "--date must be a date", { "case", "start", "%C", "--date", "igår" } },
-  { 2, "is not a closure_reason code", { "case", "close", "%C", "--reason", "bored" } },
+  { 2, "is not one of the closure_reason codes", { "case", "close", "%C", "--reason", "bored" } },
   { 2, "--reason is required", { "case", "close", "%C" } },
-  { 2, "actor code (see", { "case", "refer", "%C", "--to", "santa" } },
+  { 2, "actor codes (see", { "case", "refer", "%C", "--to", "santa" } },
   { 2, "no ombud", { "case", "assign", "%C", "--to", "nobody" } },
   { 2, "“note add” takes", { "note", "add", "%C" } },
   { 2, "the note is empty", { "note", "add", "%C", "" } },
   { 2, "“note approve” takes", { "note", "approve" } },
-  { 2, "is not a contact_form code", { "contact", "add", "%C", "--date", "2026-01-02", "--minutes", "30",
+  { 2, "is not one of the contact_form codes", { "contact", "add", "%C", "--date", "2026-01-02", "--minutes", "30",
                                        "--form", "telepathy", "--actor", "bank" } },
-  { 2, "actor code (see", { "contact", "add", "%C", "--date", "2026-01-02", "--minutes", "30", "--form",
+  { 2, "actor codes (see", { "contact", "add", "%C", "--date", "2026-01-02", "--minutes", "30", "--form",
                                 "phone", "--actor", "bank", "--actor", "santa" } },
   { 2, "--minutes must be a whole number", { "contact", "add", "%C", "--date", "2026-01-02", "--minutes", "0",
                                              "--form", "phone", "--actor", "bank" } },
@@ -763,12 +764,12 @@ static const BadCall bad_calls[] = {
   { 2, "--actor is required", { "contact", "add", "%C", "--date", "2026-01-02", "--minutes", "30", "--form",
                                 "phone" } },
   { 2, "--date is required", { "contact", "add", "%C", "--minutes", "30", "--form", "phone", "--actor", "bank" } },
-  { 2, "is not a life_area code", { "goal", "add", "%C", "--area", "fishing", "Fiska" } },
+  { 2, "is not one of the life_area codes", { "goal", "add", "%C", "--area", "fishing", "Fiska" } },
   { 2, "--area is required", { "goal", "add", "%C", "Fiska" } },
   { 2, "--date must be a date", { "deadline", "add", "%C", "--date", "2026-02-30", "Överklaga" } },
   { 2, "--level is caseworker, local or central", { "deficiency", "add", "--level", "global", "--actor", "bank",
                                                       "Text" } },
-  { 2, "actor code (see", { "deficiency", "add", "--level", "local", "--actor", "santa", "Text" } },
+  { 2, "actor codes (see", { "deficiency", "add", "--level", "local", "--actor", "santa", "Text" } },
   { 2, "no municipality called", { "deficiency", "add", "--level", "local", "--actor", "bank",
                                    "--municipality", "Narnia", "Text" } },
   { 2, "four digits", { "municipality", "add", "23", "Ragunda" } },
@@ -808,8 +809,9 @@ run_bad_call (Fixture       *f,
                : g_str_equal (bad->words[i], "%O") ? f->ombud : bad->words[i];
   {
     g_auto(CliResult) r = cli_strv (f, words);
+    g_autofree char *line = g_strjoinv (" ", (char **) words);
 
-    g_test_message ("%s %s → %d", words[0], words[1] ? words[1] : "", r.status);
+    g_test_message ("ombud-cli %s: exit %d", line, r.status);
     assert_fails (&r, bad->status, bad->message);
   }
 }
@@ -946,6 +948,96 @@ test_demo_data_needs_new_profile (Fixture      *f,
   g_assert_cmpstr (after, ==, before);
 }
 
+/* stats, export, purge and retention: the closing of a case end to end */
+static void
+test_stats_export_purge (Fixture      *f,
+                         gconstpointer data G_GNUC_UNUSED)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+  g_autofree char *year = g_date_time_format (now, "%Y");
+  g_autofree char *export_path = g_build_filename (f->root, "export.txt", NULL);
+  g_autofree char *id = add_ok (f, "case", "add", "--name", "Märta MARK-EXPORT-4b", "--municipality", "Krokom",
+                                "--gender", "woman", "--birth-year", "1971", NULL);
+  g_autofree char *note = add_ok (f, "note", "add", id, "Ansökan om bostadstillägg MARK-NOTE-4b", "--approved", NULL);
+  g_autofree char *before_purge = NULL, *after_purge = NULL, *unchanged = NULL, *state = NULL;
+  g_autoptr(JsonNode) stats = NULL;
+  g_autoptr(GBytes) exported = NULL;
+  GStatBuf st;
+
+  {
+    g_auto(CliResult) r = cli (f, "stats", "--year", year, "--json", NULL);
+    JsonObject *totals;
+
+    assert_ok (&r);
+    stats = json_of (&r);
+    totals = json_object_get_object_member (as_object (stats), "totals");
+    g_assert_cmpint (num (totals, "new"), ==, 1);
+    g_assert_cmpint (num (totals, "unique_clients"), ==, 1);
+    g_assert_cmpint (num (totals, "active_dec31"), ==, 1);
+  }
+  {
+    g_auto(CliResult) r = cli (f, "stats", "--year", year, NULL);
+    assert_ok (&r);
+    g_assert_nonnull (strstr (r.out, "Krokom"));
+    g_assert_nonnull (strstr (r.out, "totalt"));
+  }
+  {
+    g_auto(CliResult) r = cli (f, "export", id, export_path, NULL);
+    assert_ok (&r);
+    exported = test_read_file (export_path);
+    g_assert_true (test_file_contains (export_path, "MARK-EXPORT-4b"));
+    g_assert_true (test_file_contains (export_path, "MARK-NOTE-4b"));
+    g_assert_cmpint (g_stat (export_path, &st), ==, 0);
+    g_assert_cmpint (st.st_mode & 0777, ==, 0600);
+  }
+
+  /* Irreversible: without --yes nothing happens; an open case is refused. */
+  state = snapshot (f);
+  {
+    g_auto(CliResult) no_yes = cli (f, "case", "purge", id, NULL);
+    g_auto(CliResult) open_case = cli (f, "case", "purge", id, "--yes", NULL);
+    g_auto(CliResult) bad_year = cli (f, "stats", "--year", "soon", NULL);
+    g_auto(CliResult) bad_days = cli (f, "retention", "--days", "-3", NULL);
+    g_autofree char *after = NULL;
+
+    assert_fails (&no_yes, 2, "--yes");
+    assert_fails (&open_case, 1, "cannot");
+    assert_fails (&bad_year, 2, "--year");
+    assert_fails (&bad_days, 2, "--days");
+    after = snapshot (f);
+    g_assert_cmpstr (state, ==, after);
+  }
+
+  {
+    g_auto(CliResult) close = cli (f, "case", "close", id, "--reason", "goals_met", NULL);
+    g_auto(CliResult) s1 = { 0 };
+    g_auto(CliResult) purge = { 0 };
+    g_auto(CliResult) s2 = { 0 };
+    g_auto(CliResult) show = { 0 };
+    g_auto(CliResult) retention = { 0 };
+
+    assert_ok (&close);
+    s1 = cli (f, "stats", "--year", year, "--json", NULL);
+    purge = cli (f, "case", "purge", id, "--yes", NULL);
+    assert_ok (&purge);
+    s2 = cli (f, "stats", "--year", year, "--json", NULL);
+    assert_ok (&s2);
+    /* the statistics record stays whole */
+    g_assert_cmpstr (s1.out, ==, s2.out);
+    show = cli (f, "case", "show", id, "--json", NULL);
+    assert_ok (&show);
+    g_assert_null (strstr (show.out, "MARK-EXPORT-4b"));
+    g_assert_null (strstr (show.out, "MARK-NOTE-4b"));
+    retention = cli (f, "retention", "--days", "0", NULL);
+    assert_ok (&retention);
+    g_assert_nonnull (strstr (retention.out, "0 case"));
+  }
+  (void) note;
+  (void) before_purge;
+  (void) after_purge;
+  (void) unchanged;
+}
+
 #define ADD(name, fn, data) g_test_add (name, Fixture, data, fixture_set_up, fn, fixture_tear_down)
 
 int
@@ -966,6 +1058,7 @@ main (int    argc,
   ADD ("/cli-caseload/bad-input-writes-nothing", test_bad_input_writes_nothing, NULL);
   ADD ("/cli-caseload/wrong-passphrase", test_wrong_passphrase, NULL);
   ADD ("/cli-caseload/help-and-option-order", test_help_and_option_order, NULL);
+  ADD ("/cli-caseload/stats-export-purge", test_stats_export_purge, NULL);
   ADD ("/cli-caseload/demo-data", test_demo_data, "new profile");
   ADD ("/cli-caseload/demo-data-needs-new-profile", test_demo_data_needs_new_profile, NULL);
 
