@@ -25,6 +25,7 @@ ids=$(quiet case list --json | sed -n 's/^ *"id" : "\(.*\)",$/\1/p')
 ombud case show "${ids%%$'\n'*}"
 ombud search Kronofogden --limit 8
 ombud conflicts
+ombud stats --year "$(( $(date +%Y) - 1 ))"
 ombud codes contact_form
 ombud integrity
 
