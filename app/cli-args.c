@@ -7,28 +7,12 @@
  * "Östersund" into an error.  Text is checked for UTF-8 by the caseload.
  */
 #include "cli.h"
+#include "ombud-error.h"
 
 #include <stdio.h>
 #include <string.h>
 
-static gboolean
-usage (GError    **error,
-       const char *format,
-       ...) G_GNUC_PRINTF (2, 3);
-
-static gboolean
-usage (GError    **error,
-       const char *format,
-       ...)
-{
-  va_list ap;
-
-  va_start (ap, format);
-  if (error != NULL)
-    *error = g_error_new_valist (CLI_ERROR, CLI_ERROR_USAGE, format, ap);
-  va_end (ap);
-  return FALSE;
-}
+#define usage(error, ...) ombud_fail ((error), CLI_ERROR, CLI_ERROR_USAGE, __VA_ARGS__)
 
 static gboolean
 check_count (const CliCommand  *command,

@@ -16,6 +16,7 @@
 #include "ombud-changeset.h"
 #include "ombud-closure.h"
 #include "ombud-codes.h"
+#include "ombud-error.h"
 #include "ombud-fields.h"
 #include "ombud-migrations.h"
 #include "ombud-vfs.h"
@@ -43,24 +44,7 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
-static gboolean
-invalid (GError    **error,
-         const char *format,
-         ...) G_GNUC_PRINTF (2, 3);
-
-static gboolean
-invalid (GError    **error,
-         const char *format,
-         ...)
-{
-  va_list ap;
-
-  va_start (ap, format);
-  if (error != NULL)
-    *error = g_error_new_valist (OMBUD_CASELOAD_ERROR, OMBUD_CASELOAD_ERROR_INVALID, format, ap);
-  va_end (ap);
-  return FALSE;
-}
+#define invalid(error, ...) ombud_fail ((error), OMBUD_CASELOAD_ERROR, OMBUD_CASELOAD_ERROR_INVALID, __VA_ARGS__)
 
 /* ---- the object ------------------------------------------------------------ */
 

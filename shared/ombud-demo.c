@@ -12,6 +12,7 @@
  * real person is meant.  Municipality codes are the real kommunkoder.
  */
 #include "ombud-demo.h"
+#include "ombud-error.h"
 
 #include <string.h>
 
@@ -1071,24 +1072,7 @@ demo_clear (Demo *d)
   g_rand_free (d->rand);
 }
 
-static gboolean
-refuse (GError     **error,
-        const char  *format,
-        ...) G_GNUC_PRINTF (2, 3);
-
-static gboolean
-refuse (GError     **error,
-        const char  *format,
-        ...)
-{
-  va_list ap;
-
-  va_start (ap, format);
-  if (error != NULL)
-    *error = g_error_new_valist (OMBUD_CASELOAD_ERROR, OMBUD_CASELOAD_ERROR_STATE, format, ap);
-  va_end (ap);
-  return FALSE;
-}
+#define refuse(error, ...) ombud_fail ((error), OMBUD_CASELOAD_ERROR, OMBUD_CASELOAD_ERROR_STATE, __VA_ARGS__)
 
 /* A profile that holds nothing but the schema's seeds, which are written at
  * time 0, has never stamped a version with its clock: nothing can sort

@@ -14,45 +14,18 @@
 
 #define T0 G_GINT64_CONSTANT (1767261600000)  /* 2026-01-01 10:00 UTC */
 
-typedef struct {
-  char          *dir;
-  OmbudStore    *store;
-  OmbudCaseload *caseload;
-  gint64         now;
-  guint          taken;  /* outbox entries already handed to the others */
-} Replica;
-
-static gint64
-replica_clock (gpointer data)
-{
-  Replica *r = data;
-
-  return r->now += 3;  /* every event a little later, as on a real laptop */
-}
+typedef TestReplica Replica;
 
 static Replica *
 replica_new (gint64 skew_ms)
 {
-  Replica *r = g_new0 (Replica, 1);
-  g_autoptr(GError) error = NULL;
-
-  r->dir = test_make_tmp_dir ("ombud-replica-XXXXXX");
-  r->store = ombud_store_new (r->dir);
-  r->now = T0 + skew_ms;
-  g_assert_true (ombud_store_create (r->store, "lösenfras", test_fast_limits (), &error));
-  r->caseload = ombud_caseload_new_with_clock (r->store, replica_clock, r, &error);
-  g_assert_no_error (error);
-  return r;
+  return test_replica_new (T0 + skew_ms);
 }
 
 static void
 replica_free (Replica *r)
 {
-  g_clear_object (&r->caseload);
-  g_clear_object (&r->store);
-  test_rm_rf (r->dir);
-  g_free (r->dir);
-  g_free (r);
+  test_replica_free (r);
 }
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (Replica, replica_free)

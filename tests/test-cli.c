@@ -14,20 +14,6 @@
 
 #define PASS "lösenord-för-test"
 
-typedef struct {
-  int   status;
-  char *out;
-  char *err;
-} CliResult;
-
-static void
-cli_result_clear (CliResult *r)
-{
-  g_free (r->out);
-  g_free (r->err);
-}
-
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (CliResult, cli_result_clear)
 
 typedef struct {
   char *root;
@@ -62,40 +48,24 @@ fixture_tear_down (Fixture      *f,
   g_free (f->profile);
 }
 
-/* Standard input comes from a file, not a pipe: a CLI that exits before
- * reading it (an error found first) must not kill the test with SIGPIPE. */
-static CliResult
+static TestCliResult
 run_cli (const char  *stdin_text,
          const char  *first,
          ...)
 {
-  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
-  g_autoptr(GSubprocessLauncher) launcher = NULL;
-  g_autoptr(GSubprocess) proc = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) args = g_ptr_array_new ();
   g_autofree char *input_dir = test_make_tmp_dir ("ombud-cli-stdin-XXXXXX");
   g_autofree char *input = g_build_filename (input_dir, "stdin", NULL);
-  CliResult r = { 0 };
-  const char *cli = g_getenv ("OMBUD_CLI");
+  TestCliResult r;
   va_list ap;
 
-  g_assert_nonnull (cli);
-  g_ptr_array_add (argv, (char *) cli);
   va_start (ap, first);
   for (const char *arg = first; arg != NULL; arg = va_arg (ap, const char *))
-    g_ptr_array_add (argv, (char *) arg);
+    g_ptr_array_add (args, (char *) arg);
   va_end (ap);
-  g_ptr_array_add (argv, NULL);
-
+  g_ptr_array_add (args, NULL);
   g_assert_true (g_file_set_contents (input, stdin_text ? stdin_text : "", -1, NULL));
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
-  g_subprocess_launcher_set_stdin_file_path (launcher, input);
-  proc = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
-  g_assert_no_error (error);
-  g_subprocess_communicate_utf8 (proc, NULL, NULL, &r.out, &r.err, &error);
-  g_assert_no_error (error);
-  g_assert_true (g_subprocess_get_if_exited (proc));
-  r.status = g_subprocess_get_exit_status (proc);
+  r = test_cli_run (input, (const char * const *) args->pdata);
   test_rm_rf (input_dir);
   return r;
 }
@@ -112,7 +82,7 @@ count_lines (const char *text)
 
 /* An error is one line on stderr, nothing on stdout. */
 static void
-assert_fails (const CliResult *r,
+assert_fails (const TestCliResult *r,
               int              status,
               const char      *message_part)
 {
@@ -127,7 +97,7 @@ assert_fails (const CliResult *r,
 }
 
 static void
-assert_ok (const CliResult *r)
+assert_ok (const TestCliResult *r)
 {
   if (r->status != 0)
     g_error ("exit status %d; stderr: %s", r->status, r->err);
@@ -137,13 +107,13 @@ static void
 test_init_and_round_trip (Fixture      *f,
                           gconstpointer data G_GNUC_UNUSED)
 {
-  g_auto(CliResult) init = run_cli ("ett nytt lösenord\n", "--profile", f->profile, "init", NULL);
-  g_auto(CliResult) again = run_cli ("ett nytt lösenord\n", "--profile", f->profile, "init", NULL);
-  g_auto(CliResult) put = run_cli ("ett nytt lösenord\n", "-p", f->profile, "put", "klient", "Åsa MARK-CLI-9d1", NULL);
-  g_auto(CliResult) get = run_cli ("ett nytt lösenord\n", "-p", f->profile, "get", "klient", NULL);
-  g_auto(CliResult) check = run_cli ("ett nytt lösenord\n", "-p", f->profile, "unlock-check", NULL);
-  g_auto(CliResult) integrity = run_cli ("ett nytt lösenord\n", "-p", f->profile, "integrity", NULL);
-  g_auto(CliResult) missing = run_cli ("ett nytt lösenord\n", "-p", f->profile, "get", "saknas", NULL);
+  g_auto(TestCliResult) init = run_cli ("ett nytt lösenord\n", "--profile", f->profile, "init", NULL);
+  g_auto(TestCliResult) again = run_cli ("ett nytt lösenord\n", "--profile", f->profile, "init", NULL);
+  g_auto(TestCliResult) put = run_cli ("ett nytt lösenord\n", "-p", f->profile, "put", "klient", "Åsa MARK-CLI-9d1", NULL);
+  g_auto(TestCliResult) get = run_cli ("ett nytt lösenord\n", "-p", f->profile, "get", "klient", NULL);
+  g_auto(TestCliResult) check = run_cli ("ett nytt lösenord\n", "-p", f->profile, "unlock-check", NULL);
+  g_auto(TestCliResult) integrity = run_cli ("ett nytt lösenord\n", "-p", f->profile, "integrity", NULL);
+  g_auto(TestCliResult) missing = run_cli ("ett nytt lösenord\n", "-p", f->profile, "get", "saknas", NULL);
   g_autoptr(GPtrArray) found = NULL;
 
   assert_ok (&init);
@@ -165,9 +135,9 @@ static void
 test_init_refuses_weak_input (Fixture      *f,
                               gconstpointer data G_GNUC_UNUSED)
 {
-  g_auto(CliResult) empty = run_cli ("\n", "-p", f->profile, "init", NULL);
-  g_auto(CliResult) nothing = run_cli ("", "-p", f->profile, "init", NULL);
-  g_auto(CliResult) short_one = run_cli ("kort\n", "-p", f->profile, "init", NULL);
+  g_auto(TestCliResult) empty = run_cli ("\n", "-p", f->profile, "init", NULL);
+  g_auto(TestCliResult) nothing = run_cli ("", "-p", f->profile, "init", NULL);
+  g_auto(TestCliResult) short_one = run_cli ("kort\n", "-p", f->profile, "init", NULL);
 
   assert_fails (&empty, 2, "no passphrase");
   assert_fails (&nothing, 2, "no passphrase");
@@ -179,9 +149,9 @@ static void
 test_wrong_passphrase (Fixture      *f,
                        gconstpointer data G_GNUC_UNUSED)
 {
-  g_auto(CliResult) get = run_cli ("fel lösenord\n", "-p", f->profile, "get", "x", NULL);
-  g_auto(CliResult) put = run_cli ("fel lösenord\n", "-p", f->profile, "put", "x", "y", NULL);
-  g_auto(CliResult) check = run_cli (PASS "\n", "-p", f->profile, "get", "x", NULL);
+  g_auto(TestCliResult) get = run_cli ("fel lösenord\n", "-p", f->profile, "get", "x", NULL);
+  g_auto(TestCliResult) put = run_cli ("fel lösenord\n", "-p", f->profile, "put", "x", "y", NULL);
+  g_auto(TestCliResult) check = run_cli (PASS "\n", "-p", f->profile, "get", "x", NULL);
 
   assert_fails (&get, 2, "wrong passphrase");
   assert_fails (&put, 2, "wrong passphrase");
@@ -193,13 +163,13 @@ static void
 test_passwd (Fixture      *f,
              gconstpointer data G_GNUC_UNUSED)
 {
-  g_auto(CliResult) put = run_cli (PASS "\n", "-p", f->profile, "put", "mål", "egen bostad", NULL);
-  g_auto(CliResult) wrong = run_cli ("fel\nnytt-lösenord-456\n", "-p", f->profile, "passwd", NULL);
-  g_auto(CliResult) too_short = run_cli (PASS "\nkort\n", "-p", f->profile, "passwd", NULL);
-  g_auto(CliResult) still_old = run_cli (PASS "\n", "-p", f->profile, "unlock-check", NULL);
-  g_auto(CliResult) passwd = run_cli (PASS "\nnytt-lösenord-456\n", "-p", f->profile, "passwd", NULL);
-  g_auto(CliResult) old = run_cli (PASS "\n", "-p", f->profile, "get", "mål", NULL);
-  g_auto(CliResult) new_one = run_cli ("nytt-lösenord-456\n", "-p", f->profile, "get", "mål", NULL);
+  g_auto(TestCliResult) put = run_cli (PASS "\n", "-p", f->profile, "put", "mål", "egen bostad", NULL);
+  g_auto(TestCliResult) wrong = run_cli ("fel\nnytt-lösenord-456\n", "-p", f->profile, "passwd", NULL);
+  g_auto(TestCliResult) too_short = run_cli (PASS "\nkort\n", "-p", f->profile, "passwd", NULL);
+  g_auto(TestCliResult) still_old = run_cli (PASS "\n", "-p", f->profile, "unlock-check", NULL);
+  g_auto(TestCliResult) passwd = run_cli (PASS "\nnytt-lösenord-456\n", "-p", f->profile, "passwd", NULL);
+  g_auto(TestCliResult) old = run_cli (PASS "\n", "-p", f->profile, "get", "mål", NULL);
+  g_auto(TestCliResult) new_one = run_cli ("nytt-lösenord-456\n", "-p", f->profile, "get", "mål", NULL);
 
   assert_ok (&put);
   assert_fails (&wrong, 2, "wrong passphrase");
@@ -234,15 +204,15 @@ test_corrupted (Fixture      *f,
   fill_profile (f);
   test_flip_bit (db, 4 * 4096 + 99, 3);
   {
-    g_auto(CliResult) check = run_cli (PASS "\n", "-p", f->profile, "unlock-check", NULL);
-    g_auto(CliResult) integrity = run_cli (PASS "\n", "-p", f->profile, "integrity", NULL);
+    g_auto(TestCliResult) check = run_cli (PASS "\n", "-p", f->profile, "unlock-check", NULL);
+    g_auto(TestCliResult) integrity = run_cli (PASS "\n", "-p", f->profile, "integrity", NULL);
 
     assert_ok (&check);
     assert_fails (&integrity, 3, "integrity");
   }
   test_flip_bit (db, 500, 0);
   {
-    g_auto(CliResult) check = run_cli (PASS "\n", "-p", f->profile, "unlock-check", NULL);
+    g_auto(TestCliResult) check = run_cli (PASS "\n", "-p", f->profile, "unlock-check", NULL);
 
     assert_fails (&check, 3, "did not authenticate");
   }
@@ -253,7 +223,7 @@ test_truncated (Fixture      *f,
                 gconstpointer data G_GNUC_UNUSED)
 {
   g_autofree char *db = g_build_filename (f->profile, "ombud.db", NULL);
-  g_auto(CliResult) check = { 0 };
+  g_auto(TestCliResult) check = { 0 };
 
   fill_profile (f);
   g_assert_cmpint (truncate (db, 3000), ==, 0);
@@ -271,12 +241,12 @@ test_busy (Fixture      *f,
 
   g_assert_true (ombud_store_unlock (holder, PASS, &error));
   {
-    g_auto(CliResult) get = run_cli (PASS "\n", "-p", f->profile, "put", "a", "b", NULL);
+    g_auto(TestCliResult) get = run_cli (PASS "\n", "-p", f->profile, "put", "a", "b", NULL);
     assert_fails (&get, 4, "open in another program");
   }
   ombud_store_lock (holder);
   {
-    g_auto(CliResult) put = run_cli (PASS "\n", "-p", f->profile, "put", "a", "b", NULL);
+    g_auto(TestCliResult) put = run_cli (PASS "\n", "-p", f->profile, "put", "a", "b", NULL);
     assert_ok (&put);
   }
 }
@@ -293,7 +263,7 @@ test_newer_store (Fixture      *f,
   g_assert_true (ombud_vfs_exec (ombud_store_get_db (store), bump, &error));
   ombud_store_lock (store);
   {
-    g_auto(CliResult) check = run_cli (PASS "\n", "-p", f->profile, "unlock-check", NULL);
+    g_auto(TestCliResult) check = run_cli (PASS "\n", "-p", f->profile, "unlock-check", NULL);
     assert_fails (&check, 5, "newer Ombud");
   }
 }
@@ -303,14 +273,14 @@ test_usage (Fixture      *f,
             gconstpointer data G_GNUC_UNUSED)
 {
   g_autofree char *nowhere = g_build_filename (f->root, "finns-inte", NULL);
-  g_auto(CliResult) no_profile_opt = run_cli (NULL, "get", "x", NULL);
-  g_auto(CliResult) no_command = run_cli (NULL, "-p", nowhere, NULL);
-  g_auto(CliResult) unknown = run_cli (NULL, "-p", nowhere, "frobnicate", NULL);
-  g_auto(CliResult) few = run_cli (NULL, "-p", nowhere, "put", "only-key", NULL);
-  g_auto(CliResult) many = run_cli (NULL, "-p", nowhere, "init", "extra", NULL);
-  g_auto(CliResult) bad_option = run_cli (NULL, "--passphrase", "x", "-p", nowhere, "get", "x", NULL);
-  g_auto(CliResult) no_profile = run_cli (PASS "\n", "-p", nowhere, "get", "x", NULL);
-  g_auto(CliResult) help = run_cli (NULL, "--help", NULL);
+  g_auto(TestCliResult) no_profile_opt = run_cli (NULL, "get", "x", NULL);
+  g_auto(TestCliResult) no_command = run_cli (NULL, "-p", nowhere, NULL);
+  g_auto(TestCliResult) unknown = run_cli (NULL, "-p", nowhere, "frobnicate", NULL);
+  g_auto(TestCliResult) few = run_cli (NULL, "-p", nowhere, "put", "only-key", NULL);
+  g_auto(TestCliResult) many = run_cli (NULL, "-p", nowhere, "init", "extra", NULL);
+  g_auto(TestCliResult) bad_option = run_cli (NULL, "--passphrase", "x", "-p", nowhere, "get", "x", NULL);
+  g_auto(TestCliResult) no_profile = run_cli (PASS "\n", "-p", nowhere, "get", "x", NULL);
+  g_auto(TestCliResult) help = run_cli (NULL, "--help", NULL);
 
   assert_fails (&no_profile_opt, 2, "--profile");
   assert_fails (&no_command, 2, "no command");

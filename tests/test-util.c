@@ -146,3 +146,74 @@ test_write_file (const char *path,
   g_file_set_contents (path, data, len, &error);
   g_assert_no_error (error);
 }
+
+void
+test_cli_result_clear (TestCliResult *result)
+{
+  g_clear_pointer (&result->out, g_free);
+  g_clear_pointer (&result->err, g_free);
+}
+
+TestCliResult
+test_cli_run (const char         *stdin_path,
+              const char * const *args)
+{
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GSubprocess) proc = NULL;
+  g_autoptr(GError) error = NULL;
+  TestCliResult r = { 0 };
+  const char *cli = g_getenv ("OMBUD_CLI");
+
+  g_assert_nonnull (cli);
+  g_ptr_array_add (argv, (char *) cli);
+  for (guint i = 0; args[i]; i++)
+    g_ptr_array_add (argv, (char *) args[i]);
+  g_ptr_array_add (argv, NULL);
+
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_subprocess_launcher_set_stdin_file_path (launcher, stdin_path);
+  proc = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (proc, NULL, NULL, &r.out, &r.err, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_if_exited (proc));
+  r.status = g_subprocess_get_exit_status (proc);
+  return r;
+}
+
+static gint64
+replica_clock (gpointer data)
+{
+  TestReplica *r = data;
+
+  return r->now += 3;  /* every event a little later, as on a real laptop */
+}
+
+TestReplica *
+test_replica_new (gint64 start_ms)
+{
+  TestReplica *r = g_new0 (TestReplica, 1);
+  g_autoptr(GError) error = NULL;
+
+  r->dir = test_make_tmp_dir ("ombud-replica-XXXXXX");
+  r->store = ombud_store_new (r->dir);
+  r->now = start_ms;
+  g_assert_true (ombud_store_create (r->store, "lösenfras", test_fast_limits (), &error));
+  g_assert_no_error (error);
+  r->caseload = ombud_caseload_new_with_clock (r->store, replica_clock, r, &error);
+  g_assert_no_error (error);
+  return r;
+}
+
+void
+test_replica_free (TestReplica *r)
+{
+  if (r == NULL)
+    return;
+  g_clear_object (&r->caseload);
+  g_clear_object (&r->store);
+  test_rm_rf (r->dir);
+  g_free (r->dir);
+  g_free (r);
+}

@@ -6,6 +6,7 @@
 
 #include <glib.h>
 
+#include "ombud-caseload.h"
 #include "ombud-keyfile.h"
 
 G_BEGIN_DECLS
@@ -30,5 +31,34 @@ void      test_copy_file           (const char *from,
 GBytes   *test_read_file           (const char *path);
 void      test_write_file          (const char *path,
                                     GBytes     *bytes);
+
+/* ombud-cli run as the real program ($OMBUD_CLI), standard input from a
+ * file so that a command failing before it reads cannot SIGPIPE the test. */
+typedef struct {
+  int   status;
+  char *out;
+  char *err;
+} TestCliResult;
+
+void          test_cli_result_clear (TestCliResult      *result);
+TestCliResult test_cli_run          (const char         *stdin_path,
+                                     const char * const *args);
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (TestCliResult, test_cli_result_clear)
+
+/* A replica in a temporary profile, on a clock of its own that moves 3 ms
+ * at every reading, starting at start_ms. */
+typedef struct {
+  char          *dir;
+  OmbudStore    *store;
+  OmbudCaseload *caseload;
+  gint64         now;
+  guint          taken;  /* outbox entries already handed on */
+} TestReplica;
+
+TestReplica  *test_replica_new      (gint64              start_ms);
+void          test_replica_free     (TestReplica        *replica);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TestReplica, test_replica_free)
 
 G_END_DECLS

@@ -18,20 +18,6 @@
 #define PASS "lösenord-för-test"
 #define OTHER_DEVICE G_GUINT64_CONSTANT (0x0123456789abcdef)
 
-typedef struct {
-  int   status;
-  char *out;
-  char *err;
-} CliResult;
-
-static void
-cli_result_clear (CliResult *r)
-{
-  g_free (r->out);
-  g_free (r->err);
-}
-
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (CliResult, cli_result_clear)
 
 typedef struct {
   char   *root;
@@ -43,38 +29,15 @@ typedef struct {
 
 /* ---- running the program ----------------------------------------------------------- */
 
-/* Standard input is a file, not a pipe: a command that fails before it
- * reads the passphrase must not break the test with SIGPIPE. */
-static CliResult
-run_argv (const char  *stdin_path,
-          GPtrArray   *args)
+static TestCliResult
+run_argv (const char *stdin_path,
+          GPtrArray  *args)
 {
-  g_autoptr(GSubprocessLauncher) launcher = NULL;
-  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
-  g_autoptr(GSubprocess) proc = NULL;
-  g_autoptr(GError) error = NULL;
-  CliResult r = { 0 };
-  const char *cli = g_getenv ("OMBUD_CLI");
-
-  g_assert_nonnull (cli);
-  g_ptr_array_add (argv, (char *) cli);
-  for (guint i = 0; i < args->len; i++)
-    g_ptr_array_add (argv, g_ptr_array_index (args, i));
-  g_ptr_array_add (argv, NULL);
-
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
-  g_subprocess_launcher_set_stdin_file_path (launcher, stdin_path);
-  proc = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
-  g_assert_no_error (error);
-  g_subprocess_communicate_utf8 (proc, NULL, NULL, &r.out, &r.err, &error);
-  g_assert_no_error (error);
-  g_assert_true (g_subprocess_get_if_exited (proc));
-  r.status = g_subprocess_get_exit_status (proc);
-  return r;
+  g_ptr_array_add (args, NULL);
+  return test_cli_run (stdin_path, (const char * const *) args->pdata);
 }
 
-/* ombud-cli -p PROFILE ARGS..., the passphrase on standard input. */
-static CliResult
+static TestCliResult
 cli (Fixture    *f,
      const char *first,
      ...)
@@ -91,7 +54,7 @@ cli (Fixture    *f,
   return run_argv (f->pass_file, args);
 }
 
-static CliResult
+static TestCliResult
 cli_strv (Fixture           *f,
           const char *const *words)
 {
@@ -115,7 +78,7 @@ count_lines (const char *text)
 }
 
 static void
-assert_ok (const CliResult *r)
+assert_ok (const TestCliResult *r)
 {
   if (r->status != 0)
     g_error ("exit status %d; stderr: %s", r->status, r->err);
@@ -124,7 +87,7 @@ assert_ok (const CliResult *r)
 
 /* An error is one line on stderr and nothing on stdout. */
 static void
-assert_fails (const CliResult *r,
+assert_fails (const TestCliResult *r,
               int              status,
               const char      *message_part)
 {
@@ -140,7 +103,7 @@ assert_fails (const CliResult *r,
 
 /* The id an add command printed on its last line. */
 static char *
-last_line (const CliResult *r)
+last_line (const TestCliResult *r)
 {
   g_auto(GStrv) lines = g_strsplit (g_strchomp (r->out), "\n", -1);
   guint n = g_strv_length (lines);
@@ -155,7 +118,7 @@ add_ok (Fixture    *f,
         ...)
 {
   g_autoptr(GPtrArray) args = g_ptr_array_new ();
-  g_auto(CliResult) r = { 0 };
+  g_auto(TestCliResult) r = { 0 };
   va_list ap;
 
   g_ptr_array_add (args, "-p");
@@ -172,7 +135,7 @@ add_ok (Fixture    *f,
 /* ---- JSON ------------------------------------------------------------------------- */
 
 static JsonNode *
-json_of (const CliResult *r)
+json_of (const TestCliResult *r)
 {
   g_autoptr(GError) error = NULL;
   JsonNode *node;
@@ -236,7 +199,7 @@ show_case (Fixture    *f,
            const char *id,
            JsonNode  **keep)
 {
-  g_auto(CliResult) r = cli (f, "case", "show", id, "--json", NULL);
+  g_auto(TestCliResult) r = cli (f, "case", "show", id, "--json", NULL);
 
   *keep = json_of (&r);
   return as_object (*keep);
@@ -328,8 +291,8 @@ snapshot (Fixture *f)
     }
   ombud_store_lock (store);
   {
-    g_auto(CliResult) cases = cli (f, "case", "list", "--json", NULL);
-    g_auto(CliResult) conflicts = cli (f, "conflicts", "--json", NULL);
+    g_auto(TestCliResult) cases = cli (f, "case", "list", "--json", NULL);
+    g_auto(TestCliResult) conflicts = cli (f, "conflicts", "--json", NULL);
 
     assert_ok (&cases);
     assert_ok (&conflicts);
@@ -396,9 +359,9 @@ test_case_add_list_show (Fixture      *f,
   g_autofree char *erik = add_ok (f, "case", "add", "--queued", "--name", "Erik Öberg", "--gender", "man",
                                   "--municipality", "2309", "--birth-year", "1971", "--requested-on",
                                   "2025-03-04", "--minor-children", NULL);
-  g_auto(CliResult) text = cli (f, "case", "list", NULL);
-  g_auto(CliResult) list = cli (f, "case", "list", "--json", NULL);
-  g_auto(CliResult) shown = cli (f, "case", "show", erik, NULL);
+  g_auto(TestCliResult) text = cli (f, "case", "list", NULL);
+  g_auto(TestCliResult) list = cli (f, "case", "list", "--json", NULL);
+  g_auto(TestCliResult) shown = cli (f, "case", "show", erik, NULL);
   g_autoptr(JsonNode) node = json_of (&list), show_node = NULL;
   JsonObject *a = find (as_array (node), "id", anna), *e = find (as_array (node), "id", erik), *s;
 
@@ -443,13 +406,13 @@ test_case_status_changes (Fixture      *f,
   JsonObject *oa, *ob;
 
   {
-    g_auto(CliResult) start = cli (f, "case", "start", a, "--date", "2026-01-05", NULL);
-    g_auto(CliResult) again = cli (f, "case", "start", a, NULL);
-    g_auto(CliResult) close = cli (f, "case", "close", "--date", "2026-02-06", a, "--reason", "goals_met", NULL);
-    g_auto(CliResult) close_queued = cli (f, "case", "close", b, "--reason", "moved", NULL);
-    g_auto(CliResult) refer = cli (f, "case", "refer", b, "--to", "psychiatry", "--date", "2026-01-07", NULL);
-    g_auto(CliResult) assign = cli (f, "case", "assign", a, "--to", f->ombud, NULL);
-    g_auto(CliResult) missing = cli (f, "case", "start", "00000000-0000-4000-8000-00000000dead", NULL);
+    g_auto(TestCliResult) start = cli (f, "case", "start", a, "--date", "2026-01-05", NULL);
+    g_auto(TestCliResult) again = cli (f, "case", "start", a, NULL);
+    g_auto(TestCliResult) close = cli (f, "case", "close", "--date", "2026-02-06", a, "--reason", "goals_met", NULL);
+    g_auto(TestCliResult) close_queued = cli (f, "case", "close", b, "--reason", "moved", NULL);
+    g_auto(TestCliResult) refer = cli (f, "case", "refer", b, "--to", "psychiatry", "--date", "2026-01-07", NULL);
+    g_auto(TestCliResult) assign = cli (f, "case", "assign", a, "--to", f->ombud, NULL);
+    g_auto(TestCliResult) missing = cli (f, "case", "start", "00000000-0000-4000-8000-00000000dead", NULL);
 
     assert_ok (&start);
     g_assert_cmpstr (start.out, ==, started);
@@ -470,7 +433,7 @@ test_case_status_changes (Fixture      *f,
   g_assert_cmpstr (str (ob, "status"), ==, "referred");
   g_assert_cmpstr (str (ob, "referral_target"), ==, "psychiatry");
   {
-    g_auto(CliResult) text = cli (f, "case", "show", a, NULL);
+    g_auto(TestCliResult) text = cli (f, "case", "show", a, NULL);
 
     assert_ok (&text);
     g_assert_nonnull (strstr (text.out, "2026-02-06, Målen uppnådda"));  /* the code's label */
@@ -495,8 +458,8 @@ test_records (Fixture      *f,
   JsonObject *s, *o;
 
   {
-    g_auto(CliResult) approve = cli (f, "note", "approve", draft, NULL);
-    g_auto(CliResult) no_note = cli (f, "note", "approve", "00000000-0000-4000-8000-00000000beef", NULL);
+    g_auto(TestCliResult) approve = cli (f, "note", "approve", draft, NULL);
+    g_auto(TestCliResult) no_note = cli (f, "note", "approve", "00000000-0000-4000-8000-00000000beef", NULL);
 
     assert_ok (&approve);
     assert_fails (&no_note, 1, "no note");
@@ -521,7 +484,7 @@ test_records (Fixture      *f,
   g_assert_cmpstr (str (o, "due_on"), ==, "2027-01-15");
   g_assert_cmpstr (str (s, "next_deadline"), ==, "2027-01-15");
   {
-    g_auto(CliResult) text = cli (f, "case", "show", c, NULL);
+    g_auto(TestCliResult) text = cli (f, "case", "show", c, NULL);
 
     assert_ok (&text);
     g_assert_nonnull (strstr (text.out, "Försäkringskassan, Socialtjänsten"));
@@ -540,7 +503,7 @@ test_draft_note_is_held (Fixture      *f,
 
   g_assert_cmpint (count_rows (f, "SELECT count(*) FROM outbox WHERE hold IS NOT NULL"), ==, 1);
   {
-    g_auto(CliResult) approve = cli (f, "note", "approve", draft, NULL);
+    g_auto(TestCliResult) approve = cli (f, "note", "approve", draft, NULL);
     assert_ok (&approve);
   }
   g_assert_cmpint (count_rows (f, "SELECT count(*) FROM outbox WHERE hold IS NOT NULL"), ==, 0);
@@ -556,10 +519,10 @@ test_team (Fixture      *f,
   g_autofree char *o = add_ok (f, "ombud", "add", "--coordinator", "Eva Strand", NULL);
   g_autofree char *d = add_ok (f, "deficiency", "add", "--level", "central", "--actor", "forsakringskassan",
                                "--municipality", "Åre", "Långa handläggningstider", NULL);
-  g_auto(CliResult) places = cli (f, "municipality", "list", "--json", NULL);
-  g_auto(CliResult) places_text = cli (f, "municipality", "list", NULL);
-  g_auto(CliResult) team = cli (f, "ombud", "list", "--json", NULL);
-  g_auto(CliResult) team_text = cli (f, "ombud", "list", NULL);
+  g_auto(TestCliResult) places = cli (f, "municipality", "list", "--json", NULL);
+  g_auto(TestCliResult) places_text = cli (f, "municipality", "list", NULL);
+  g_auto(TestCliResult) team = cli (f, "ombud", "list", "--json", NULL);
+  g_auto(TestCliResult) team_text = cli (f, "ombud", "list", NULL);
   g_autoptr(JsonNode) pn = json_of (&places), tn = json_of (&team);
   JsonObject *are = find (as_array (pn), "code", "2321"), *eva = find (as_array (tn), "id", o);
 
@@ -582,9 +545,9 @@ static void
 test_codes (Fixture      *f,
             gconstpointer data G_GNUC_UNUSED)
 {
-  g_auto(CliResult) all = cli (f, "codes", "--json", NULL);
-  g_auto(CliResult) forms = cli (f, "codes", "contact_form", "--json", NULL);
-  g_auto(CliResult) text = cli (f, "codes", "life_area", NULL);
+  g_auto(TestCliResult) all = cli (f, "codes", "--json", NULL);
+  g_auto(TestCliResult) forms = cli (f, "codes", "contact_form", "--json", NULL);
+  g_auto(TestCliResult) text = cli (f, "codes", "life_area", NULL);
   g_autoptr(JsonNode) an = json_of (&all), fn = json_of (&forms);
   JsonObject *home = find (as_array (fn), "code", "home_visit");
 
@@ -603,11 +566,11 @@ test_search (Fixture      *f,
 {
   g_autofree char *c = add_case (f, "Anna Nilsson", FALSE);
   g_autofree char *n = add_ok (f, "note", "add", c, "Ringde Kronofogden om skulden", "--approved", NULL);
-  g_auto(CliResult) json = cli (f, "search", "kronofog", "--json", NULL);
-  g_auto(CliResult) text = cli (f, "search", "Kronofogden", NULL);
-  g_auto(CliResult) none = cli (f, "search", "Arbetsförmedlingen", NULL);
+  g_auto(TestCliResult) json = cli (f, "search", "kronofog", "--json", NULL);
+  g_auto(TestCliResult) text = cli (f, "search", "Kronofogden", NULL);
+  g_auto(TestCliResult) none = cli (f, "search", "Arbetsförmedlingen", NULL);
   g_autofree char *other = add_ok (f, "note", "add", c, "Kronofogden igen", "--approved", NULL);
-  g_auto(CliResult) limited = cli (f, "search", "--limit", "1", "--json", "Kronofogden", NULL);
+  g_auto(TestCliResult) limited = cli (f, "search", "--limit", "1", "--json", "Kronofogden", NULL);
   g_autoptr(JsonNode) ln = json_of (&limited);
   g_autoptr(JsonNode) node = json_of (&json);
   JsonObject *hit = find (as_array (node), "record", n);
@@ -667,7 +630,7 @@ test_conflicts_and_resolve (Fixture      *f,
   g_autofree char *id_a = NULL, *id_b = NULL, *kept = NULL;
 
   {
-    g_auto(CliResult) none = cli (f, "conflicts", NULL);
+    g_auto(TestCliResult) none = cli (f, "conflicts", NULL);
 
     assert_ok (&none);
     g_assert_cmpstr (none.out, ==, "no conflicts\n");
@@ -675,8 +638,8 @@ test_conflicts_and_resolve (Fixture      *f,
   make_conflict (f, a, "client_name", g_variant_new_string ("Anna Mine"), g_variant_new_string ("Anna Theirs"));
   make_conflict (f, b, "birth_year", g_variant_new_int64 (1981), g_variant_new_int64 (1982));
   {
-    g_auto(CliResult) json = cli (f, "conflicts", "--json", NULL);
-    g_auto(CliResult) text = cli (f, "conflicts", NULL);
+    g_auto(TestCliResult) json = cli (f, "conflicts", "--json", NULL);
+    g_auto(TestCliResult) text = cli (f, "conflicts", NULL);
 
     node = json_of (&json);
     assert_ok (&text);
@@ -695,10 +658,10 @@ test_conflicts_and_resolve (Fixture      *f,
   id_a = g_strdup (str (on_a, "id"));
   id_b = g_strdup (str (on_b, "id"));
   {
-    g_auto(CliResult) keep_theirs = cli (f, "resolve", id_a, "--keep", "theirs", NULL);
-    g_auto(CliResult) keep_mine = cli (f, "resolve", "--keep", "mine", id_b, NULL);
-    g_auto(CliResult) gone = cli (f, "resolve", id_a, "--keep", "mine", NULL);
-    g_auto(CliResult) json = cli (f, "conflicts", "--json", NULL);
+    g_auto(TestCliResult) keep_theirs = cli (f, "resolve", id_a, "--keep", "theirs", NULL);
+    g_auto(TestCliResult) keep_mine = cli (f, "resolve", "--keep", "mine", id_b, NULL);
+    g_auto(TestCliResult) gone = cli (f, "resolve", id_a, "--keep", "mine", NULL);
+    g_auto(TestCliResult) json = cli (f, "conflicts", "--json", NULL);
 
     assert_ok (&keep_theirs);
     kept = g_strdup_printf ("conflict %s resolved: kept theirs\n", id_a);
@@ -808,7 +771,7 @@ run_bad_call (Fixture       *f,
     words[i] = g_str_equal (bad->words[i], "%C") ? case_id
                : g_str_equal (bad->words[i], "%O") ? f->ombud : bad->words[i];
   {
-    g_auto(CliResult) r = cli_strv (f, words);
+    g_auto(TestCliResult) r = cli_strv (f, words);
     g_autofree char *line = g_strjoinv (" ", (char **) words);
 
     g_test_message ("ombud-cli %s: exit %d", line, r.status);
@@ -838,7 +801,7 @@ test_wrong_passphrase (Fixture      *f,
 {
   g_autoptr(GPtrArray) args = g_ptr_array_new ();
   g_autofree char *wrong = g_build_filename (f->root, "wrong", NULL);
-  g_auto(CliResult) r = { 0 };
+  g_auto(TestCliResult) r = { 0 };
 
   g_assert_true (g_file_set_contents (wrong, "fel lösenord\n", -1, NULL));
   g_ptr_array_add (args, "-p");
@@ -862,8 +825,8 @@ test_help_and_option_order (Fixture      *f,
     "resolve", "codes", "demo-data",
   };
   g_autoptr(GPtrArray) args = g_ptr_array_new ();
-  g_auto(CliResult) help = { 0 };
-  g_auto(CliResult) one = cli (f, "contact", "add", "--help", NULL);
+  g_auto(TestCliResult) help = { 0 };
+  g_auto(TestCliResult) one = cli (f, "contact", "add", "--help", NULL);
   g_autofree char *c = add_case (f, "Anna", FALSE);
   g_autofree char *dash = add_ok (f, "note", "add", c, "--approved", "--", "-5 kr på kontot", NULL);
   g_autoptr(JsonNode) node = NULL;
@@ -893,12 +856,12 @@ test_demo_data (Fixture      *f,
   static const char *const names[] = { "Ragunda", "Bräcke", "Krokom", "Strömsund", "Åre", "Berg",
                                        "Härjedalen", "Östersund" };
   static const char *const statuses[] = { "active", "queued", "closed", "referred" };
-  g_auto(CliResult) first_look = cli (f, "case", "list", NULL);  /* opens the profile: its clock moves */
-  g_auto(CliResult) demo = cli (f, "demo-data", NULL);
-  g_auto(CliResult) cases = cli (f, "case", "list", "--json", NULL);
-  g_auto(CliResult) conflicts = cli (f, "conflicts", "--json", NULL);
-  g_auto(CliResult) places = cli (f, "municipality", "list", "--json", NULL);
-  g_auto(CliResult) integrity = cli (f, "integrity", NULL);
+  g_auto(TestCliResult) first_look = cli (f, "case", "list", NULL);  /* opens the profile: its clock moves */
+  g_auto(TestCliResult) demo = cli (f, "demo-data", NULL);
+  g_auto(TestCliResult) cases = cli (f, "case", "list", "--json", NULL);
+  g_auto(TestCliResult) conflicts = cli (f, "conflicts", "--json", NULL);
+  g_auto(TestCliResult) places = cli (f, "municipality", "list", "--json", NULL);
+  g_auto(TestCliResult) integrity = cli (f, "integrity", NULL);
   g_autoptr(JsonNode) cn = json_of (&cases), xn = json_of (&conflicts), pn = json_of (&places);
   g_autofree char *before = NULL, *after = NULL;
   guint old_cases = 0;
@@ -926,7 +889,7 @@ test_demo_data (Fixture      *f,
 
   before = snapshot (f);
   {
-    g_auto(CliResult) again = cli (f, "demo-data", NULL);
+    g_auto(TestCliResult) again = cli (f, "demo-data", NULL);
     assert_fails (&again, 1, "already has cases");
   }
   after = snapshot (f);
@@ -941,7 +904,7 @@ test_demo_data_needs_new_profile (Fixture      *f,
 {
   g_autofree char *before = snapshot (f);
   g_autofree char *after = NULL;
-  g_auto(CliResult) demo = cli (f, "demo-data", NULL);
+  g_auto(TestCliResult) demo = cli (f, "demo-data", NULL);
 
   assert_fails (&demo, 1, "demo data goes into a new profile");
   after = snapshot (f);
@@ -965,7 +928,7 @@ test_stats_export_purge (Fixture      *f,
   GStatBuf st;
 
   {
-    g_auto(CliResult) r = cli (f, "stats", "--year", year, "--json", NULL);
+    g_auto(TestCliResult) r = cli (f, "stats", "--year", year, "--json", NULL);
     JsonObject *totals;
 
     assert_ok (&r);
@@ -976,13 +939,13 @@ test_stats_export_purge (Fixture      *f,
     g_assert_cmpint (num (totals, "active_dec31"), ==, 1);
   }
   {
-    g_auto(CliResult) r = cli (f, "stats", "--year", year, NULL);
+    g_auto(TestCliResult) r = cli (f, "stats", "--year", year, NULL);
     assert_ok (&r);
     g_assert_nonnull (strstr (r.out, "Krokom"));
     g_assert_nonnull (strstr (r.out, "totalt"));
   }
   {
-    g_auto(CliResult) r = cli (f, "export", id, export_path, NULL);
+    g_auto(TestCliResult) r = cli (f, "export", id, export_path, NULL);
     assert_ok (&r);
     exported = test_read_file (export_path);
     g_assert_true (test_file_contains (export_path, "MARK-EXPORT-4b"));
@@ -994,10 +957,10 @@ test_stats_export_purge (Fixture      *f,
   /* Irreversible: without --yes nothing happens; an open case is refused. */
   state = snapshot (f);
   {
-    g_auto(CliResult) no_yes = cli (f, "case", "purge", id, NULL);
-    g_auto(CliResult) open_case = cli (f, "case", "purge", id, "--yes", NULL);
-    g_auto(CliResult) bad_year = cli (f, "stats", "--year", "soon", NULL);
-    g_auto(CliResult) bad_days = cli (f, "retention", "--days", "-3", NULL);
+    g_auto(TestCliResult) no_yes = cli (f, "case", "purge", id, NULL);
+    g_auto(TestCliResult) open_case = cli (f, "case", "purge", id, "--yes", NULL);
+    g_auto(TestCliResult) bad_year = cli (f, "stats", "--year", "soon", NULL);
+    g_auto(TestCliResult) bad_days = cli (f, "retention", "--days", "-3", NULL);
     g_autofree char *after = NULL;
 
     assert_fails (&no_yes, 2, "--yes");
@@ -1009,12 +972,12 @@ test_stats_export_purge (Fixture      *f,
   }
 
   {
-    g_auto(CliResult) close = cli (f, "case", "close", id, "--reason", "goals_met", NULL);
-    g_auto(CliResult) s1 = { 0 };
-    g_auto(CliResult) purge = { 0 };
-    g_auto(CliResult) s2 = { 0 };
-    g_auto(CliResult) show = { 0 };
-    g_auto(CliResult) retention = { 0 };
+    g_auto(TestCliResult) close = cli (f, "case", "close", id, "--reason", "goals_met", NULL);
+    g_auto(TestCliResult) s1 = { 0 };
+    g_auto(TestCliResult) purge = { 0 };
+    g_auto(TestCliResult) s2 = { 0 };
+    g_auto(TestCliResult) show = { 0 };
+    g_auto(TestCliResult) retention = { 0 };
 
     assert_ok (&close);
     s1 = cli (f, "stats", "--year", year, "--json", NULL);
