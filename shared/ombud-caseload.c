@@ -212,9 +212,12 @@ ombud_caseload_new_with_clock (OmbudStore      *store,
   self->merge = ombud_merge_new (self->db);
   query_int64 (self->db, "SELECT last FROM clock WHERE id = 1", &last);
   self->hlc = ombud_hlc_new ((OmbudHlcTime) last, wall_clock, clock_data);
+  /* Retention runs at every opening: a laptop's closed cases lose their
+   * client tier on time even if nobody asks. */
   if (!load_device_id (self, error)
       || !seed_codes (self, error)
-      || !ombud_caseload_retry_quarantine (self, NULL, error))
+      || !ombud_caseload_retry_quarantine (self, NULL, error)
+      || !ombud_closure_apply_retention_setting (self, error))
     return NULL;
   return g_steal_pointer (&self);
 }

@@ -880,3 +880,45 @@ ombud_closure_follow_destroyed (OmbudCaseload  *caseload,
     }
   return scrub_after (caseload, error);
 }
+
+#define RETENTION_KEY "retention-days"
+
+gboolean
+ombud_closure_set_retention_days (OmbudCaseload  *caseload,
+                                  int             retention_days,
+                                  GError        **error)
+{
+  g_autofree char *text = g_strdup_printf ("%d", retention_days);
+
+  return ombud_store_put (ombud_caseload_get_store (caseload), RETENTION_KEY, text, error);
+}
+
+/* -1 when no period is set. */
+int
+ombud_closure_get_retention_days (OmbudCaseload *caseload)
+{
+  g_autofree char *text = ombud_store_get (ombud_caseload_get_store (caseload), RETENTION_KEY, NULL);
+  gint64 days;
+
+  if (text == NULL || !g_ascii_string_to_signed (text, 10, -1, 36500, &days, NULL))
+    return -1;
+  return (int) days;
+}
+
+gboolean
+ombud_closure_apply_retention_setting (OmbudCaseload  *caseload,
+                                       GError        **error)
+{
+  int days = ombud_closure_get_retention_days (caseload);
+  GError *local_error = NULL;
+
+  if (days < 0)
+    return TRUE;
+  ombud_closure_apply_retention (caseload, days, &local_error);
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, local_error);
+      return FALSE;
+    }
+  return TRUE;
+}

@@ -26,6 +26,15 @@ gboolean  ombud_closure_destroy_client_tier (OmbudCaseload  *caseload,
 guint     ombud_closure_apply_retention     (OmbudCaseload  *caseload,
                                              int             retention_days,
                                              GError        **error);
+/* The team's retention period, kept in the profile: every time the caseload
+ * is opened, cases closed longer ago than that lose their client tier.
+ * A negative number turns it off. */
+gboolean  ombud_closure_set_retention_days  (OmbudCaseload  *caseload,
+                                             int             retention_days,
+                                             GError        **error);
+int       ombud_closure_get_retention_days  (OmbudCaseload  *caseload);
+gboolean  ombud_closure_apply_retention_setting (OmbudCaseload *caseload,
+                                             GError        **error);
 /* After changesets from elsewhere: a case whose client tier another device
  * destroyed is destroyed here too. */
 gboolean  ombud_closure_follow_destroyed    (OmbudCaseload  *caseload,

@@ -207,6 +207,16 @@ test_replica_new (gint64 start_ms)
 }
 
 void
+test_replica_reopen (TestReplica *r)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_clear_object (&r->caseload);
+  r->caseload = ombud_caseload_new_with_clock (r->store, replica_clock, r, &error);
+  g_assert_no_error (error);
+}
+
+void
 test_replica_free (TestReplica *r)
 {
   if (r == NULL)

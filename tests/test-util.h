@@ -58,6 +58,8 @@ typedef struct {
 
 TestReplica  *test_replica_new      (gint64              start_ms);
 void          test_replica_free     (TestReplica        *replica);
+/* Closes and opens the caseload again, as a restart of the app would. */
+void          test_replica_reopen   (TestReplica        *replica);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TestReplica, test_replica_free)
 

@@ -1018,6 +1018,40 @@ test_other_device_follows (void)
   assert_client_tier_null (s->r, s->case_id);
 }
 
+/* The setting is applied at every opening, with nobody asking. */
+static void
+test_retention_setting (void)
+{
+  g_autoptr(Replica) r = replica_with_municipality (0);
+  g_autofree char *id = add_case (r, "Stängd, sedan bortglömd");
+  g_autoptr(GError) error = NULL;
+
+  g_assert_cmpint (ombud_closure_get_retention_days (r->caseload), ==, -1);
+  close_case (r, id);
+  g_assert_true (ombud_closure_set_retention_days (r->caseload, 30, &error));
+  g_assert_no_error (error);
+
+  r->now += 20 * DAY_MS;
+  test_replica_reopen (r);
+  g_assert_cmpint (count (r, "SELECT count(*) FROM client_case WHERE client_tier_destroyed = 1", NULL), ==, 0);
+
+  r->now += 20 * DAY_MS;  /* 40 days after closing */
+  test_replica_reopen (r);
+  g_assert_cmpint (ombud_closure_get_retention_days (r->caseload), ==, 30);
+  g_assert_cmpint (count (r, "SELECT count(*) FROM client_case WHERE client_tier_destroyed = 1 AND client_name IS NULL",
+                          NULL), ==, 1);
+
+  /* off: a case closed long ago keeps its client tier */
+  {
+    g_autofree char *kept = add_case (r, "Stängd men kvar");
+    close_case (r, kept);
+    g_assert_true (ombud_closure_set_retention_days (r->caseload, -1, &error));
+    r->now += 400 * DAY_MS;
+    test_replica_reopen (r);
+    g_assert_cmpint (count (r, "SELECT count(*) FROM client_case WHERE client_name IS NOT NULL AND id = ?1", kept), ==, 1);
+  }
+}
+
 /* ---- 7. retention ------------------------------------------------------------------------------- */
 
 static void
@@ -1103,6 +1137,7 @@ main (int    argc,
   g_test_add_func ("/closure/outbox", test_outbox);
   g_test_add_func ("/closure/other-device-follows", test_other_device_follows);
   g_test_add_func ("/closure/retention", test_retention);
+  g_test_add_func ("/closure/retention-setting", test_retention_setting);
   status = g_test_run ();
 
   root = g_path_get_dirname (scan_dir);
