@@ -7,7 +7,7 @@ packages=(
   # build
   gcc libc6-dev meson ninja-build pkg-config
   # libraries (shared/)
-  libglib2.0-dev libsqlite3-dev libsodium-dev libjson-glib-dev
+  libglib2.0-dev libsqlite3-dev libsodium-dev libjson-glib-dev libzstd-dev
   # tests: the junit summary is read with python3 (meson needs it anyway)
   python3
 )
