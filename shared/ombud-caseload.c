@@ -18,6 +18,7 @@
 #include "ombud-codes.h"
 #include "ombud-error.h"
 #include "ombud-fields.h"
+#include "ombud-identity.h"
 #include "ombud-migrations.h"
 #include "ombud-vfs.h"
 
@@ -133,31 +134,18 @@ query_int64 (sqlite3       *db,
   return found;
 }
 
-/* A device id is random, positive as a signed 64-bit integer (it sorts the
- * same in C and SQL), and never 0, which stands for the schema's own seeds. */
+/* This device's id is derived from its signing key (sync/PROTOCOL.md §1),
+ * so every version it writes can be checked against its signature. */
 static gboolean
 load_device_id (OmbudCaseload  *self,
                 GError        **error)
 {
-  g_autoptr(GError) local_error = NULL;
-  g_autofree char *stored = ombud_store_get (self->store, "device-id", &local_error);
-  g_autofree char *text = NULL;
+  g_autoptr(OmbudIdentity) identity = ombud_identity_load_or_create (self->store, error);
 
-  if (stored != NULL)
-    {
-      self->device = g_ascii_strtoull (stored, NULL, 10);
-      return TRUE;
-    }
-  if (!g_error_matches (local_error, OMBUD_STORE_ERROR, OMBUD_STORE_ERROR_NOT_FOUND))
-    {
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return FALSE;
-    }
-  do
-    randombytes_buf (&self->device, sizeof self->device);
-  while ((self->device &= G_MAXINT64) == 0);
-  text = g_strdup_printf ("%" G_GUINT64_FORMAT, self->device);
-  return ombud_store_put (self->store, "device-id", text, error);
+  if (identity == NULL)
+    return FALSE;
+  self->device = ombud_identity_get_device_id (identity);
+  return TRUE;
 }
 
 static gboolean

@@ -140,6 +140,23 @@ static const OmbudMigration migrations[] = {
     "  (SELECT target FROM case_event e WHERE e.case_id = c.id AND e.kind = 'referred' AND e.deleted = 0"
     "     ORDER BY on_date, id LIMIT 1) AS referral_target"
     "  FROM client_case c WHERE c.deleted = 0;" },
+
+  /* Sync keys (sync/PROTOCOL.md §1–2).  This device's identity is a
+   * singleton whose secret keys live only here, in the encrypted store, and
+   * in locked memory.  Known devices are keyed by the id derived from their
+   * signing key.  sync_key holds every office key epoch and case key this
+   * device was granted or made; destroying a case key deletes its row. */
+  { 3,
+    "CREATE TABLE device_identity (id INTEGER PRIMARY KEY CHECK (id = 1),"
+    "  sign_pk BLOB NOT NULL, sign_sk BLOB NOT NULL,"
+    "  box_pk BLOB NOT NULL, box_sk BLOB NOT NULL) STRICT;"
+    "CREATE TABLE known_device (device_id INTEGER PRIMARY KEY,"
+    "  sign_pk BLOB NOT NULL UNIQUE, box_pk BLOB NOT NULL,"
+    "  role TEXT NOT NULL CHECK (role IN ('ombud', 'coordinator')),"
+    "  trusted INTEGER NOT NULL DEFAULT 0, ombud_id TEXT) STRICT;"
+    "CREATE TABLE sync_key (kind INTEGER NOT NULL CHECK (kind IN (1, 2)),"
+    "  epoch INTEGER NOT NULL, subject BLOB NOT NULL, key BLOB NOT NULL,"
+    "  PRIMARY KEY (kind, epoch, subject)) STRICT, WITHOUT ROWID;" },
 };
 
 const OmbudMigration *
