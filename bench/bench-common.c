@@ -96,7 +96,9 @@ static const char *const words[] = {
   "advokat", "rättshjälp", "elräkning", "skulder", "avbetalningsplan", "inkasso", "ränta",
 };
 
-static const char *const statuses[] = { "active", "active", "active", "queued", "closed", "referred" };
+static const char *const statuses[] = {
+  "active", "active", "active", "queued", "closed", "referred",
+};
 static const char *const municipalities[] = {
   "Berg", "Bräcke", "Härjedalen", "Krokom", "Ragunda", "Strömsund", "Åre", "Östersund",
 };
@@ -511,13 +513,13 @@ commit (Writer  *w,
   return step_done (w->s[W_COMMIT], error);
 }
 
-/* A whole case in one transaction, as a first sync would bring it. */
+/* A whole case, as a first sync would bring it. */
 static gboolean
 insert_whole_case (Writer  *w,
                    guint    i,
                    GError **error)
 {
-  if (!begin (w, error) || !insert_case (w, i, error))
+  if (!insert_case (w, i, error))
     return FALSE;
   for (guint k = 0; k < BENCH_NOTES_PER_CASE; k++)
     if (!insert_note (w, i, k, error))
@@ -525,7 +527,32 @@ insert_whole_case (Writer  *w,
   for (guint k = 0; k < BENCH_CONTACTS_PER_CASE; k++)
     if (!insert_contact (w, i, k, error))
       return FALSE;
-  return commit (w, error);
+  return TRUE;
+}
+
+/* One transaction of the workload. */
+typedef enum {
+  STEP_INTAKE,
+  STEP_NOTE,
+  STEP_CONTACT,
+  STEP_WHOLE_CASE,
+} StepKind;
+
+typedef struct {
+  StepKind kind;
+  guint    i;
+  guint    k;
+} Step;
+
+static void
+add_step (GArray   *steps,
+          StepKind  kind,
+          guint     i,
+          guint     k)
+{
+  Step step = { kind, i, k };
+
+  g_array_append_val (steps, step);
 }
 
 static gboolean
@@ -534,31 +561,102 @@ synced_case (guint i)
   return i % 10 == 9;
 }
 
-/* Ombuds work on all their cases in turn: a note here, a contact there,
- * each saved on its own. */
-static gboolean
-save_one_by_one (Writer  *w,
-                 GError **error)
+/* As saved, ombuds work on all their cases in turn: a note here, a contact
+ * there, each saved on its own; every tenth case arrives whole, in one
+ * transaction, as a sync would bring it.  Batched, every case does. */
+static GArray *
+plan_steps (BenchDataset  *self,
+            BenchLoadMode  mode)
 {
-  guint n_cases = w->data->n_cases;
+  GArray *steps = g_array_new (FALSE, FALSE, sizeof (Step));
+  gboolean as_saved = mode == BENCH_LOAD_AS_SAVED;
 
-  for (guint i = 0; i < n_cases; i++)
-    if (!synced_case (i)
-        && !(begin (w, error) && insert_case (w, i, error) && commit (w, error)))
-      return FALSE;
-
-  for (guint k = 0; k < BENCH_NOTES_PER_CASE; k++)
-    for (guint i = 0; i < n_cases; i++)
+  for (guint i = 0; as_saved && i < self->n_cases; i++)
+    if (!synced_case (i))
+      add_step (steps, STEP_INTAKE, i, 0);
+  for (guint k = 0; as_saved && k < BENCH_NOTES_PER_CASE; k++)
+    for (guint i = 0; i < self->n_cases; i++)
       {
         if (synced_case (i))
           continue;
-        if (!(begin (w, error) && insert_note (w, i, k, error) && commit (w, error)))
+        add_step (steps, STEP_NOTE, i, k);
+        if (k < BENCH_CONTACTS_PER_CASE)
+          add_step (steps, STEP_CONTACT, i, k);
+      }
+  for (guint i = 0; i < self->n_cases; i++)
+    if (!as_saved || synced_case (i))
+      add_step (steps, STEP_WHOLE_CASE, i, 0);
+  return steps;
+}
+
+static gboolean
+run_step (Writer      *w,
+          const Step  *step,
+          GError     **error)
+{
+  gboolean ok = begin (w, error);
+
+  switch (step->kind)
+    {
+    case STEP_INTAKE: ok = ok && insert_case (w, step->i, error); break;
+    case STEP_NOTE: ok = ok && insert_note (w, step->i, step->k, error); break;
+    case STEP_CONTACT: ok = ok && insert_contact (w, step->i, step->k, error); break;
+    case STEP_WHOLE_CASE: ok = ok && insert_whole_case (w, step->i, error); break;
+    default: g_assert_not_reached ();
+    }
+  return ok && commit (w, error);
+}
+
+static void
+writer_clear (Writer *w)
+{
+  if (w->s[W_BEGIN] != NULL && sqlite3_get_autocommit (sqlite3_db_handle (w->s[W_BEGIN])) == 0)
+    sqlite3_exec (sqlite3_db_handle (w->s[W_BEGIN]), "ROLLBACK", NULL, NULL, NULL);
+  finalize_all (w->s, N_WRITE);
+}
+
+static gboolean
+run_steps (GArray   *steps,
+           Writer   *writers,
+           guint     n_dbs,
+           double   *seconds,
+           GError  **error)
+{
+  for (guint s = 0; s < steps->len; s++)
+    for (guint j = 0; j < n_dbs; j++)
+      {
+        guint d = (s + j) % n_dbs;  /* who goes first rotates */
+        double start = bench_now ();
+
+        if (!run_step (&writers[d], &g_array_index (steps, Step, s), error))
           return FALSE;
-        if (k < BENCH_CONTACTS_PER_CASE
-            && !(begin (w, error) && insert_contact (w, i, k, error) && commit (w, error)))
-          return FALSE;
+        seconds[d] += bench_now () - start;
       }
   return TRUE;
+}
+
+gboolean
+bench_dataset_load_timed (BenchDataset   *self,
+                          sqlite3       **dbs,
+                          guint           n_dbs,
+                          BenchLoadMode   mode,
+                          double         *seconds,
+                          GError        **error)
+{
+  g_autoptr(GArray) steps = plan_steps (self, mode);
+  g_autofree Writer *writers = g_new0 (Writer, n_dbs);
+  gboolean ok = TRUE;
+
+  for (guint d = 0; d < n_dbs; d++)
+    {
+      writers[d].data = self;
+      seconds[d] = 0;
+      ok = ok && prepare_all (dbs[d], write_sql, writers[d].s, N_WRITE, error);
+    }
+  ok = ok && run_steps (steps, writers, n_dbs, seconds, error);
+  for (guint d = 0; d < n_dbs; d++)
+    writer_clear (&writers[d]);
+  return ok;
 }
 
 gboolean
@@ -567,20 +665,9 @@ bench_dataset_load (BenchDataset   *self,
                     BenchLoadMode   mode,
                     GError        **error)
 {
-  Writer w = { self, { NULL } };
-  gboolean ok = prepare_all (db, write_sql, w.s, N_WRITE, error);
+  double seconds;
 
-  if (ok && mode == BENCH_LOAD_AS_SAVED)
-    ok = save_one_by_one (&w, error);
-  /* The rest, or everything, arrives in batches (every tenth case). */
-  for (guint i = 0; ok && i < self->n_cases; i++)
-    if (mode == BENCH_LOAD_BATCHED || synced_case (i))
-      ok = insert_whole_case (&w, i, error);
-
-  if (!ok && sqlite3_get_autocommit (db) == 0)
-    sqlite3_exec (db, "ROLLBACK", NULL, NULL, NULL);
-  finalize_all (w.s, N_WRITE);
-  return ok;
+  return bench_dataset_load_timed (self, &db, 1, mode, &seconds, error);
 }
 
 /* ---- the read-heavy workload ---------------------------------------------- */
@@ -661,11 +748,11 @@ open_case (sqlite3_stmt **s,
 
 static gboolean
 statistics (sqlite3_stmt **s,
-            GRand         *rand,
+            guint          year_index,
             gsize         *checksum,
             GError       **error)
 {
-  const char *const *year = years[g_rand_int_range (rand, 0, G_N_ELEMENTS (years))];
+  const char *const *year = years[year_index];
 
   bind_texts (s[R_BY_FORM], 1, 2, year[0], year[1]);
   bind_texts (s[R_NOTES_BY_MUNICIPALITY], 1, 1, year[0]);
@@ -674,36 +761,86 @@ statistics (sqlite3_stmt **s,
          && drain (s[R_NOTES_BY_MUNICIPALITY], checksum, error);
 }
 
-/* Each round opens a case and runs a search; every tenth also computes
- * statistics.  The checksum lets the caller see both sides read the same. */
-gboolean
-bench_read_workload (BenchDataset  *self,
-                     sqlite3       *db,
-                     guint          n_rounds,
-                     guint32        seed,
-                     gsize         *out_checksum,
-                     GError       **error)
+/* A round opens a case and runs a search; every tenth also computes
+ * statistics. */
+typedef struct {
+  guint    case_index;
+  guint    search;
+  guint    year;
+  gboolean statistics;
+} Round;
+
+static gboolean
+run_round (BenchDataset  *self,
+           sqlite3_stmt **s,
+           const Round   *round,
+           gsize         *checksum,
+           GError       **error)
+{
+  if (!open_case (s, &self->cases[round->case_index], checksum, error))
+    return FALSE;
+  sqlite3_bind_text (s[R_SEARCH], 1, searches[round->search], -1, SQLITE_STATIC);
+  if (!drain (s[R_SEARCH], checksum, error))
+    return FALSE;
+  return !round->statistics || statistics (s, round->year, checksum, error);
+}
+
+static gboolean
+run_rounds (BenchDataset   *self,
+            sqlite3_stmt  **stmts,
+            guint           n_dbs,
+            guint           n_rounds,
+            guint32         seed,
+            double         *seconds,
+            gsize          *checksums,
+            GError        **error)
 {
   g_autoptr(GRand) rand = g_rand_new_with_seed (seed);
-  sqlite3_stmt *s[N_READ] = { NULL };
-  gsize checksum = 0;
-  gboolean ok = prepare_all (db, read_sql, s, N_READ, error);
 
-  for (guint r = 0; ok && r < n_rounds; r++)
+  for (guint r = 0; r < n_rounds; r++)
     {
-      const Case *c = &self->cases[g_rand_int_range (rand, 0, self->n_cases)];
+      Round round = {
+        .case_index = g_rand_int_range (rand, 0, self->n_cases),
+        .search = g_rand_int_range (rand, 0, G_N_ELEMENTS (searches)),
+        .year = g_rand_int_range (rand, 0, G_N_ELEMENTS (years)),
+        .statistics = r % 10 == 0,
+      };
 
-      ok = open_case (s, c, &checksum, error);
-      if (ok)
+      for (guint j = 0; j < n_dbs; j++)
         {
-          sqlite3_bind_text (s[R_SEARCH], 1, PICK (rand, searches), -1, SQLITE_STATIC);
-          ok = drain (s[R_SEARCH], &checksum, error);
+          guint d = (r + j) % n_dbs;  /* who goes first rotates */
+          double start = bench_now ();
+
+          if (!run_round (self, &stmts[d * N_READ], &round, &checksums[d], error))
+            return FALSE;
+          seconds[d] += bench_now () - start;
         }
-      if (ok && r % 10 == 0)
-        ok = statistics (s, rand, &checksum, error);
     }
-  finalize_all (s, N_READ);
-  *out_checksum = checksum;
+  return TRUE;
+}
+
+/* The checksums let the caller see that every database read the same. */
+gboolean
+bench_read_workload_timed (BenchDataset  *self,
+                           sqlite3      **dbs,
+                           guint          n_dbs,
+                           guint          n_rounds,
+                           guint32        seed,
+                           double        *seconds,
+                           gsize         *checksums,
+                           GError       **error)
+{
+  g_autofree sqlite3_stmt **stmts = g_new0 (sqlite3_stmt *, n_dbs * N_READ);
+  gboolean ok = TRUE;
+
+  for (guint d = 0; d < n_dbs; d++)
+    {
+      seconds[d] = 0;
+      checksums[d] = 0;
+      ok = ok && prepare_all (dbs[d], read_sql, &stmts[d * N_READ], N_READ, error);
+    }
+  ok = ok && run_rounds (self, stmts, n_dbs, n_rounds, seed, seconds, checksums, error);
+  finalize_all (stmts, n_dbs * N_READ);
   return ok;
 }
 
@@ -751,12 +888,13 @@ bench_settings_read (sqlite3        *db,
   return pragma_text (db, "PRAGMA journal_mode", out->journal_mode, sizeof out->journal_mode, error)
          && pragma_int (db, "PRAGMA synchronous", &out->synchronous, error)
          && pragma_int (db, "PRAGMA cache_size", &out->cache_size, error)
-         && pragma_int (db, "PRAGMA foreign_keys", &out->foreign_keys, error);
+         && pragma_int (db, "PRAGMA foreign_keys", &out->foreign_keys, error)
+         && pragma_int (db, "PRAGMA secure_delete", &out->secure_delete, error);
 }
 
 /* Plain SQLite as anyone would run it: the default VFS, 4096-byte pages,
- * no reserved bytes, default temp store; the store's journal, sync, cache
- * and foreign-key settings. */
+ * no reserved bytes, default temp store; the store's journal, sync, cache,
+ * foreign-key and secure-delete settings. */
 sqlite3 *
 bench_plain_open (const char           *path,
                   const BenchSettings  *settings,
@@ -770,9 +908,10 @@ bench_plain_open (const char           *path,
                      "PRAGMA synchronous=%d;"
                      "PRAGMA cache_size=%d;"
                      "PRAGMA foreign_keys=%d;"
+                     "PRAGMA secure_delete=%d;"
                      "SELECT count(*) FROM sqlite_schema;",
                      settings->journal_mode, settings->synchronous,
-                     settings->cache_size, settings->foreign_keys);
+                     settings->cache_size, settings->foreign_keys, settings->secure_delete);
   sqlite3 *db = NULL;
   int rc = sqlite3_open_v2 (path, &db, flags, NULL);
 

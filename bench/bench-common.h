@@ -36,11 +36,23 @@ gboolean      bench_dataset_load         (BenchDataset   *self,
                                           sqlite3        *db,
                                           BenchLoadMode   mode,
                                           GError        **error);
-gboolean      bench_read_workload        (BenchDataset   *self,
-                                          sqlite3        *db,
+
+/* These run each transaction, or each round of reads, on every database in
+ * turn (who goes first rotates), and add up the time each one took: the
+ * sides of a comparison meet the same disk and the same neighbours. */
+gboolean      bench_dataset_load_timed   (BenchDataset   *self,
+                                          sqlite3       **dbs,
+                                          guint           n_dbs,
+                                          BenchLoadMode   mode,
+                                          double         *seconds,
+                                          GError        **error);
+gboolean      bench_read_workload_timed  (BenchDataset   *self,
+                                          sqlite3       **dbs,
+                                          guint           n_dbs,
                                           guint           n_rounds,
                                           guint32         seed,
-                                          gsize          *out_checksum,
+                                          double         *seconds,
+                                          gsize          *checksums,
                                           GError        **error);
 
 /* The connection settings of the app's store, to give the baseline. */
@@ -49,6 +61,7 @@ typedef struct {
   int  synchronous;
   int  cache_size;
   int  foreign_keys;
+  int  secure_delete;
 } BenchSettings;
 
 gboolean      bench_settings_read        (sqlite3        *db,

@@ -4,12 +4,18 @@
  *
  * "ours" is an OmbudStore (the encrypting VFS, with the connection settings
  * the app uses); "baseline" is the system SQLite through its default VFS
- * with the same journal, sync, cache and foreign-key settings, read back
- * from a store so that the two cannot drift apart.  The baseline has
- * 4096-byte pages and no reserved bytes, as a user would run it.
+ * with the same journal, sync, cache, foreign-key and secure-delete
+ * settings, read back from a store so that the two cannot drift apart.  The
+ * baseline has 4096-byte pages, no reserved bytes and the default temp
+ * store, as a user would run it; the store's temp_store=MEMORY is part of
+ * what the encryption costs.
  *
- * Figures, each the median of --reps runs with ours and baseline runs
- * interleaved (who goes first alternates):
+ * Each run loads, or reads, both databases side by side: every transaction
+ * and every round of reads runs on one and then the other (who goes first
+ * alternates), and each side's time is added up, so that both meet the same
+ * disk and the same neighbours on a busy machine.  Figures are the median
+ * of --reps runs (--reps-x10 for the larger size, whose runs take half a
+ * minute):
  *
  *   store_write_<size>              the write-heavy workload, synchronous as
  *                                   the store sets it (FULL): fsync-bound
@@ -85,121 +91,106 @@ file_size (const char *path)
   return g_stat (path, &st) == 0 ? (gint64) st.st_size : -1;
 }
 
-/* ---- one side, one run ---------------------------------------------------- */
+/* ---- one run ---------------------------------------------------------------- */
+
+enum { OURS, PLAIN };
 
 static gboolean
-ours_write (Bench         *b,
-            BenchDataset  *data,
-            const char    *dir,
-            int            synchronous,
-            double        *seconds,
-            GError       **error)
+open_plain (Bench                *b,
+            const char           *dir,
+            const BenchSettings  *settings,
+            sqlite3             **out,
+            GError              **error)
 {
-  g_autoptr(OmbudStore) store = ombud_store_new (dir);
-  g_autofree char *pragma = g_strdup_printf ("PRAGMA synchronous=%d", synchronous);
-  sqlite3 *db;
-  double start;
+  g_autofree char *path = plain_db_path (dir);
 
-  if (!ombud_store_create (store, PASSPHRASE, &b->fast_kdf, error))
-    return FALSE;
-  db = ombud_store_get_db (store);
-  if (!ombud_vfs_exec (db, pragma, error) || !bench_schema_create (db, error))
-    return FALSE;
-
-  start = bench_now ();
-  if (!bench_dataset_load (data, db, BENCH_LOAD_AS_SAVED, error))
-    return FALSE;
-  *seconds = bench_now () - start;
-  ombud_store_lock (store);
-  return TRUE;
+  if (g_mkdir_with_parents (dir, 0700) != 0)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "cannot create %s", dir);
+      return FALSE;
+    }
+  *out = bench_plain_open (path, settings ? settings : &b->settings, error);
+  return *out != NULL;
 }
 
 static gboolean
-plain_write (Bench         *b,
-             BenchDataset  *data,
-             const char    *dir,
-             int            synchronous,
-             double        *seconds,
-             GError       **error)
+load_both (BenchDataset  *data,
+           sqlite3      **dbs,
+           int            synchronous,
+           double        *seconds,
+           GError       **error)
 {
+  g_autofree char *pragma = g_strdup_printf ("PRAGMA synchronous=%d", synchronous);
+
+  return ombud_vfs_exec (dbs[OURS], pragma, error)
+         && bench_schema_create (dbs[OURS], error)
+         && bench_schema_create (dbs[PLAIN], error)
+         && bench_dataset_load_timed (data, dbs, 2, BENCH_LOAD_AS_SAVED, seconds, error);
+}
+
+/* A fresh store and a fresh plain database, written side by side. */
+static gboolean
+write_run (Bench         *b,
+           BenchDataset  *data,
+           const Pair    *pair,
+           int            synchronous,
+           double        *seconds,
+           GError       **error)
+{
+  g_autoptr(OmbudStore) store = ombud_store_new (pair->ours_dir);
   BenchSettings settings = b->settings;
-  g_autofree char *path = plain_db_path (dir);
-  sqlite3 *db;
+  sqlite3 *dbs[2] = { NULL, NULL };
   gboolean ok;
-  double start;
 
   settings.synchronous = synchronous;
-  g_mkdir_with_parents (dir, 0700);
-  db = bench_plain_open (path, &settings, error);
-  if (db == NULL)
+  if (!ombud_store_create (store, PASSPHRASE, &b->fast_kdf, error))
     return FALSE;
-  ok = bench_schema_create (db, error);
-  start = bench_now ();
-  ok = ok && bench_dataset_load (data, db, BENCH_LOAD_AS_SAVED, error);
-  *seconds = bench_now () - start;
-  sqlite3_close (db);
+  dbs[OURS] = ombud_store_get_db (store);
+  ok = open_plain (b, pair->plain_dir, &settings, &dbs[PLAIN], error)
+       && load_both (data, dbs, synchronous, seconds, error);
+  sqlite3_close (dbs[PLAIN]);
+  ombud_store_lock (store);
   return ok;
 }
 
+/* Both reopened, so that SQLite's caches start cold, and read side by side. */
 static gboolean
-ours_read (BenchDataset  *data,
-           const char    *dir,
-           double        *seconds,
-           gsize         *checksum,
-           GError       **error)
+read_run (Bench         *b,
+          BenchDataset  *data,
+          const Pair    *pair,
+          double        *seconds,
+          GError       **error)
 {
-  g_autoptr(OmbudStore) store = ombud_store_new (dir);
-  double start;
+  g_autoptr(OmbudStore) store = ombud_store_new (pair->ours_dir);
+  sqlite3 *dbs[2] = { NULL, NULL };
+  gsize sums[2];
+  gboolean ok;
 
   if (!ombud_store_unlock (store, PASSPHRASE, error))
     return FALSE;
-  start = bench_now ();
-  if (!bench_read_workload (data, ombud_store_get_db (store), READ_ROUNDS, 7, checksum, error))
-    return FALSE;
-  *seconds = bench_now () - start;
+  dbs[OURS] = ombud_store_get_db (store);
+  ok = open_plain (b, pair->plain_dir, NULL, &dbs[PLAIN], error)
+       && bench_read_workload_timed (data, dbs, 2, READ_ROUNDS, 7, seconds, sums, error);
+  sqlite3_close (dbs[PLAIN]);
   ombud_store_lock (store);
-  return TRUE;
-}
-
-static gboolean
-plain_read (Bench         *b,
-            BenchDataset  *data,
-            const char    *dir,
-            double        *seconds,
-            gsize         *checksum,
-            GError       **error)
-{
-  g_autofree char *path = plain_db_path (dir);
-  sqlite3 *db = bench_plain_open (path, &b->settings, error);
-  gboolean ok;
-  double start;
-
-  if (db == NULL)
-    return FALSE;
-  start = bench_now ();
-  ok = bench_read_workload (data, db, READ_ROUNDS, 7, checksum, error);
-  *seconds = bench_now () - start;
-  sqlite3_close (db);
+  if (ok && sums[OURS] != sums[PLAIN])
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                           "the store and the baseline read different data");
+      return FALSE;
+    }
   return ok;
 }
 
 /* ---- figures -------------------------------------------------------------- */
 
-static gboolean
-write_both (Bench         *b,
-            BenchDataset  *data,
-            Pair          *pair,
-            int            synchronous,
-            gboolean       ours_first,
-            double        *ours,
-            double        *plain,
-            GError       **error)
+static void
+report_run (const char *name,
+            guint       rep,
+            double      ours,
+            double      plain)
 {
-  if (ours_first)
-    return ours_write (b, data, pair->ours_dir, synchronous, ours, error)
-           && plain_write (b, data, pair->plain_dir, synchronous, plain, error);
-  return plain_write (b, data, pair->plain_dir, synchronous, plain, error)
-         && ours_write (b, data, pair->ours_dir, synchronous, ours, error);
+  g_printerr ("  %s run %u: ours %.3f s, baseline %.3f s\n", name, rep + 1, ours, plain);
 }
 
 /* Leaves the last run's databases in @keep, if given, for the reads. */
@@ -217,11 +208,15 @@ measure_writes (Bench         *b,
   for (guint rep = 0; rep < b->reps; rep++)
     {
       Pair pair = { NULL, NULL };
+      double seconds[2] = { 0, 0 };
       gboolean ok;
 
       pair_init (b, &pair);
-      ok = write_both (b, data, &pair, synchronous, rep % 2 == 0, &ours[rep], &plain[rep], error);
-      g_printerr ("  %s run %u: ours %.3f s, baseline %.3f s\n", name, rep + 1, ours[rep], plain[rep]);
+      ok = write_run (b, data, &pair, synchronous, seconds, error);
+      ours[rep] = seconds[OURS];
+      plain[rep] = seconds[PLAIN];
+      if (ok)
+        report_run (name, rep, ours[rep], plain[rep]);
       if (ok && keep != NULL && rep + 1 == b->reps)
         *keep = pair;
       else
@@ -231,33 +226,6 @@ measure_writes (Bench         *b,
     }
   bench_print (name, bench_median (ours, b->reps), bench_median (plain, b->reps), "s");
   return TRUE;
-}
-
-static gboolean
-read_both (Bench         *b,
-           BenchDataset  *data,
-           const Pair    *pair,
-           gboolean       ours_first,
-           double        *ours,
-           double        *plain,
-           GError       **error)
-{
-  gsize ours_sum = 0, plain_sum = 0;
-  gboolean ok;
-
-  if (ours_first)
-    ok = ours_read (data, pair->ours_dir, ours, &ours_sum, error)
-         && plain_read (b, data, pair->plain_dir, plain, &plain_sum, error);
-  else
-    ok = plain_read (b, data, pair->plain_dir, plain, &plain_sum, error)
-         && ours_read (data, pair->ours_dir, ours, &ours_sum, error);
-  if (ok && ours_sum != plain_sum)
-    {
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_FAILED,
-                           "the store and the baseline read different data");
-      return FALSE;
-    }
-  return ok;
 }
 
 static gboolean
@@ -272,9 +240,13 @@ measure_reads (Bench         *b,
 
   for (guint rep = 0; rep < b->reps; rep++)
     {
-      if (!read_both (b, data, pair, rep % 2 == 0, &ours[rep], &plain[rep], error))
+      double seconds[2] = { 0, 0 };
+
+      if (!read_run (b, data, pair, seconds, error))
         return FALSE;
-      g_printerr ("  %s run %u: ours %.3f s, baseline %.3f s\n", name, rep + 1, ours[rep], plain[rep]);
+      ours[rep] = seconds[OURS];
+      plain[rep] = seconds[PLAIN];
+      report_run (name, rep, ours[rep], plain[rep]);
     }
   bench_print (name, bench_median (ours, b->reps), bench_median (plain, b->reps), "s");
   return TRUE;
@@ -297,6 +269,7 @@ describe (BenchDataset *data,
 static gboolean
 run_size (Bench       *b,
           guint        factor,
+          guint        reps,
           const char  *size,
           GError     **error)
 {
@@ -307,6 +280,7 @@ run_size (Bench       *b,
   Pair kept = { NULL, NULL };
   gboolean ok;
 
+  b->reps = reps;
   g_printerr ("%s:\n", size);
   ok = measure_writes (b, data, write_name, b->settings.synchronous, &kept, error);
   if (ok)
@@ -333,9 +307,9 @@ read_store_settings (Bench   *b,
   ombud_store_lock (store);
   bench_rm_rf (dir);
   g_printerr ("SQLite %s, libsodium %s; journal_mode=%s synchronous=%d cache_size=%d "
-              "foreign_keys=%d\n", sqlite3_libversion (), sodium_version_string (),
-              b->settings.journal_mode, b->settings.synchronous, b->settings.cache_size,
-              b->settings.foreign_keys);
+              "foreign_keys=%d secure_delete=%d\n", sqlite3_libversion (),
+              sodium_version_string (), b->settings.journal_mode, b->settings.synchronous,
+              b->settings.cache_size, b->settings.foreign_keys, b->settings.secure_delete);
   return ok;
 }
 
@@ -346,10 +320,14 @@ main (int    argc,
   g_autoptr(GError) error = NULL;
   g_autoptr(GOptionContext) context = NULL;
   int reps = 5;
+  int reps_x10 = 3;
   gboolean quick = FALSE;
-  Bench b = { NULL, { "", 0, 0, 0 }, { crypto_pwhash_OPSLIMIT_MIN, crypto_pwhash_MEMLIMIT_MIN }, 0, 0 };
+  Bench b = {
+    .fast_kdf = { crypto_pwhash_OPSLIMIT_MIN, crypto_pwhash_MEMLIMIT_MIN },
+  };
   const GOptionEntry entries[] = {
     { "reps", 'n', 0, G_OPTION_ARG_INT, &reps, "Runs per figure (median reported)", "N" },
+    { "reps-x10", 0, 0, G_OPTION_ARG_INT, &reps_x10, "Runs per figure of the larger size", "N" },
     { "quick", 'q', 0, G_OPTION_ARG_NONE, &quick, "The caseload size only", NULL },
     G_OPTION_ENTRY_NULL
   };
@@ -357,12 +335,12 @@ main (int    argc,
 
   context = g_option_context_new ("— the encrypting store against plain SQLite");
   g_option_context_add_main_entries (context, entries, NULL);
-  if (!g_option_context_parse (context, &argc, &argv, &error) || reps < 1 || sodium_init () < 0)
+  if (!g_option_context_parse (context, &argc, &argv, &error) || reps < 1 || reps_x10 < 1
+      || sodium_init () < 0)
     {
       g_printerr ("bench-store: %s\n", error ? error->message : "bad arguments");
       return 2;
     }
-  b.reps = reps;
   b.root = bench_make_tmpdir (&error);
   if (b.root == NULL)
     {
@@ -371,8 +349,8 @@ main (int    argc,
     }
 
   ok = read_store_settings (&b, &error)
-       && run_size (&b, 1, "caseload", &error)
-       && (quick || run_size (&b, 10, "caseload_x10", &error));
+       && run_size (&b, 1, reps, "caseload", &error)
+       && (quick || run_size (&b, 10, reps_x10, "caseload_x10", &error));
   bench_rm_rf (b.root);
   g_free (b.root);
   if (!ok)
