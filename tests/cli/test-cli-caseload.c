@@ -922,7 +922,7 @@ test_stats_export_purge (Fixture      *f,
   g_autofree char *id = add_ok (f, "case", "add", "--name", "Märta MARK-EXPORT-4b", "--municipality", "Krokom",
                                 "--gender", "woman", "--birth-year", "1971", NULL);
   g_autofree char *note = add_ok (f, "note", "add", id, "Ansökan om bostadstillägg MARK-NOTE-4b", "--approved", NULL);
-  g_autofree char *before_purge = NULL, *after_purge = NULL, *unchanged = NULL, *state = NULL;
+  g_autofree char *state = NULL;
   g_autoptr(JsonNode) stats = NULL;
   g_autoptr(GBytes) exported = NULL;
   GStatBuf st;
@@ -996,9 +996,6 @@ test_stats_export_purge (Fixture      *f,
     g_assert_nonnull (strstr (retention.out, "0 case"));
   }
   (void) note;
-  (void) before_purge;
-  (void) after_purge;
-  (void) unchanged;
 }
 
 #define ADD(name, fn, data) g_test_add (name, Fixture, data, fixture_set_up, fn, fixture_tear_down)
