@@ -8,6 +8,10 @@ packages=(
   gcc libc6-dev meson ninja-build pkg-config
   # libraries (shared/)
   libglib2.0-dev libsqlite3-dev libsodium-dev libjson-glib-dev libzstd-dev
+  # sync/ and office/
+  libcurl4-openssl-dev libmicrohttpd-dev
+  # tests: certificates for the TLS tests
+  openssl
   # tests: the junit summary is read with python3 (meson needs it anyway)
   python3
 )
