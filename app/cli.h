@@ -20,6 +20,8 @@ enum {
   CLI_CORRUPTED = 3,
   CLI_BUSY = 4,
   CLI_UNSUPPORTED = 5,
+  CLI_OFFLINE = 6,           /* the office could not be reached: nothing lost, try again */
+  CLI_REVOKED = 7,           /* the office revoked this device: its replica was wiped */
 };
 
 /* Usage errors found by ombud-cli itself, before the store is opened. */
@@ -124,6 +126,11 @@ void           cli_print_fields     (const char *const *labels,
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CliTable, cli_table_free)
 
 /* The commands, by file. */
+int cli_enrol (CliCall *call);
+int cli_sync (CliCall *call);
+int cli_status (CliCall *call);
+int cli_devices (CliCall *call);
+int cli_confirm (CliCall *call);
 int cli_init (CliCall *call);
 int cli_unlock_check (CliCall *call);
 int cli_passwd (CliCall *call);

@@ -5,7 +5,8 @@
  * Exit status: 0 done; 1 failed (also: no such case, note or conflict, or a
  * step the case's status does not allow); 2 bad usage or wrong passphrase,
  * and nothing was written; 3 the store is damaged; 4 the profile is open
- * elsewhere; 5 written by a newer Ombud, or an untested SQLite.
+ * elsewhere; 5 written by a newer Ombud, or an untested SQLite; 6 the office
+ * could not be reached; 7 the office revoked this device, which was wiped.
  *
  * Each command lives in one of the cli-*.c files; this one finds it.
  */
@@ -27,6 +28,7 @@ typedef struct {
 #define RECORDS "On a case"
 #define TEAM "The team"
 #define SYNC "Conflicting edits"
+#define OFFICE "The office"
 
 static const Entry entries[] = {
   { PROFILE, { NULL, "init", "", 0, 0, cli_init, "create an encrypted profile" }, TRUE },
@@ -81,6 +83,14 @@ static const Entry entries[] = {
             "a system deficiency, told without naming anyone; prints its id" }, FALSE },
   { TEAM, { NULL, "codes", "[KIND] [--json]", 0, 1, cli_codes,
             "the code tables: closure_reason, life_area, actor, contact_form" }, FALSE },
+
+  { OFFICE, { NULL, "enrol", "URL CODE [--ca-file PEM] [--pin sha256//BASE64]", 2, 2, cli_enrol,
+              "enrol this laptop with the office; shows both fingerprints" }, FALSE },
+  { OFFICE, { NULL, "sync", "[--retry N]", 0, 0, cli_sync, "send and receive changes now" }, FALSE },
+  { OFFICE, { NULL, "status", "", 0, 0, cli_status, "the office, last sync and changes waiting" }, FALSE },
+  { OFFICE, { NULL, "devices", "[--json]", 0, 0, cli_devices, "the organisation's devices, as of the last sync" }, FALSE },
+  { OFFICE, { NULL, "confirm", "DEVICE [--ombud OMBUD_ID]", 1, 1, cli_confirm,
+              "a coordinator admits a device after comparing its fingerprint" }, FALSE },
 
   { SYNC, { NULL, "conflicts", "[--json]", 0, 0, cli_conflicts, "edits made elsewhere at the same time" }, FALSE },
   { SYNC, { NULL, "resolve", "CONFLICT --keep mine|theirs", 1, 1, cli_resolve,
@@ -143,7 +153,8 @@ print_usage (void)
           "\nExit status: 0 done; 1 failed (no such record, or not possible in the case's\n"
           "status); 2 bad usage or wrong passphrase, and nothing was written; 3 the store\n"
           "is damaged; 4 the profile is open in another program; 5 written by a newer\n"
-          "Ombud, or an untested SQLite.\n");
+          "Ombud, or an untested SQLite; 6 the office could not be reached (nothing is\n"
+          "lost: try again); 7 the office revoked this device and its copy was wiped.\n");
 }
 
 static int

@@ -19,6 +19,7 @@
 #include "ombud-error.h"
 #include "ombud-fields.h"
 #include "ombud-identity.h"
+#include "ombud-keyring.h"
 #include "ombud-migrations.h"
 #include "ombud-vfs.h"
 
@@ -32,6 +33,8 @@ struct _OmbudCaseload {
   OmbudMerge *merge;
   OmbudHlc   *hlc;
   guint64     device;
+  OmbudKeyring *keyring;
+  gboolean    destroyed_pending;
 };
 
 G_DEFINE_FINAL_TYPE (OmbudCaseload, ombud_caseload, G_TYPE_OBJECT)
@@ -56,6 +59,7 @@ ombud_caseload_finalize (GObject *object)
 
   g_clear_pointer (&self->merge, ombud_merge_free);
   g_clear_pointer (&self->hlc, ombud_hlc_free);
+  g_clear_pointer (&self->keyring, ombud_keyring_free);
   g_clear_object (&self->store);
 
   G_OBJECT_CLASS (ombud_caseload_parent_class)->finalize (object);
@@ -145,6 +149,7 @@ load_device_id (OmbudCaseload  *self,
   if (identity == NULL)
     return FALSE;
   self->device = ombud_identity_get_device_id (identity);
+  self->keyring = ombud_keyring_new (self->store, identity);
   return TRUE;
 }
 
@@ -221,6 +226,12 @@ OmbudStore *
 ombud_caseload_get_store (OmbudCaseload *self)
 {
   return self->store;
+}
+
+OmbudKeyring *
+ombud_caseload_get_keyring (OmbudCaseload *self)
+{
+  return self->keyring;
 }
 
 guint64
@@ -548,6 +559,23 @@ add_event (OmbudWriter  *writer,
          && (target == NULL || ombud_writer_set (writer, "case_event", id, "target", TEXT (target), error));
 }
 
+/* DESIGN.md §5: the device that creates a case makes its key, in the same
+ * transaction, and the case is its ombud's from the start (once the device
+ * knows whose it is: sync sets "sync.ombud_id" when it is confirmed). */
+static gboolean
+claim_case (OmbudCaseload  *self,
+            OmbudWriter    *writer,
+            const char     *case_id,
+            GError        **error)
+{
+  g_autofree char *ombud_id = ombud_store_get (self->store, "sync.ombud_id", NULL);
+
+  if (!ombud_keyring_create_case_key (self->keyring, case_id, error))
+    return FALSE;
+  return ombud_id == NULL
+         || ombud_writer_set (writer, "client_case", case_id, "assigned_ombud", TEXT (ombud_id), error);
+}
+
 char *
 ombud_caseload_add_case (OmbudCaseload         *self,
                          const OmbudCaseInput  *in,
@@ -575,6 +603,7 @@ ombud_caseload_add_case (OmbudCaseload         *self,
       || !ombud_writer_set (writer, "client_case", id, "has_minor_children", INT (in->has_minor_children), error)
       || !add_event (writer, id, "requested", requested, NULL, NULL, error)
       || (!in->queued && !add_event (writer, id, "started", today, NULL, NULL, error))
+      || !claim_case (self, writer, id, error)
       || !ombud_writer_commit (writer, error))
     return NULL;
   return g_steal_pointer (&id);
@@ -1079,6 +1108,7 @@ ombud_caseload_apply_changeset (OmbudCaseload  *self,
 {
   g_autoptr(OmbudChangeset) cs = NULL;
   g_autoptr(GError) local_error = NULL;
+  gboolean nested;
 
   cs = ombud_changeset_decode (bytes, &local_error);
   if (cs == NULL)
@@ -1092,20 +1122,41 @@ ombud_caseload_apply_changeset (OmbudCaseload  *self,
   if (cs->schema > (guint) ombud_migrations_latest ())
     return quarantine (self, cs, bytes, error);
 
-  if (!ombud_vfs_exec (self->db, "BEGIN IMMEDIATE", error))
+  /* Inside a caller's transaction (sync applies a whole response in one),
+   * a savepoint; the purge that follows a destroyed case rewrites the
+   * database, so it waits for ombud_caseload_settle. */
+  nested = !sqlite3_get_autocommit (self->db);
+  if (!ombud_vfs_exec (self->db, nested ? "SAVEPOINT apply" : "BEGIN IMMEDIATE", error))
     return FALSE;
   if (!apply_changes (self, cs, error))
     {
-      sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+      sqlite3_exec (self->db, nested ? "ROLLBACK TO apply; RELEASE apply" : "ROLLBACK", NULL, NULL, NULL);
       return FALSE;
     }
-  if (!ombud_vfs_exec (self->db, "COMMIT", error))
+  if (!ombud_vfs_exec (self->db, nested ? "RELEASE apply" : "COMMIT", error))
     return FALSE;
   /* A case whose client tier was destroyed elsewhere, or a late edit to one:
    * nothing of the client's may stay here. */
   if (*cs->case_id && case_is_destroyed (self, cs->case_id))
-    return ombud_closure_follow_destroyed (self, error);
+    {
+      if (nested)
+        {
+          self->destroyed_pending = TRUE;
+          return TRUE;
+        }
+      return ombud_closure_follow_destroyed (self, error);
+    }
   return TRUE;
+}
+
+gboolean
+ombud_caseload_settle (OmbudCaseload  *self,
+                       GError        **error)
+{
+  if (!self->destroyed_pending)
+    return TRUE;
+  self->destroyed_pending = FALSE;
+  return ombud_closure_follow_destroyed (self, error);
 }
 
 GPtrArray *

@@ -7,6 +7,7 @@
 #include <gio/gio.h>
 
 #include "ombud-hlc.h"
+#include "ombud-keyring.h"
 #include "ombud-store.h"
 
 G_BEGIN_DECLS
@@ -53,6 +54,8 @@ OmbudCaseload *ombud_caseload_new_with_clock  (OmbudStore               *store,
                                                GError                  **error);
 OmbudStore    *ombud_caseload_get_store       (OmbudCaseload            *self);
 guint64        ombud_caseload_get_device_id   (OmbudCaseload            *self);
+/* The keys this device holds, as the identity the caseload writes as. */
+OmbudKeyring  *ombud_caseload_get_keyring     (OmbudCaseload            *self);
 char          *ombud_caseload_today           (OmbudCaseload            *self);
 
 char          *ombud_caseload_add_municipality (OmbudCaseload           *self,
@@ -130,6 +133,10 @@ gboolean       ombud_caseload_resolve_conflict (OmbudCaseload           *self,
 
 gboolean       ombud_caseload_apply_changeset (OmbudCaseload            *self,
                                                GBytes                   *changeset,
+                                               GError                  **error);
+/* After changesets applied inside the caller's own transaction, once it
+ * has committed: purges what a case destroyed elsewhere left here. */
+gboolean       ombud_caseload_settle          (OmbudCaseload            *self,
                                                GError                  **error);
 GPtrArray     *ombud_caseload_get_outbox      (OmbudCaseload            *self,
                                                GError                  **error);

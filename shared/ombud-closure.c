@@ -583,9 +583,10 @@ rewrite_changeset (OmbudCaseload  *caseload,
       sqlite3_bind_int64 (stmt, 1, seq);
       return step_done (caseload, stmt, "could not rewrite the outbox", error);
     }
-  /* Same id: a receiver that already has the original ignores it. */
+  /* Same id: a receiver that already has the original ignores it.  What
+   * was sealed from the original goes too. */
   rewritten = ombud_changeset_encode (cs);
-  stmt = ombud_merge_statement (merge, "UPDATE outbox SET body = ?2 WHERE seq = ?1", error);
+  stmt = ombud_merge_statement (merge, "UPDATE outbox SET body = ?2, sealed = NULL WHERE seq = ?1", error);
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_int64 (stmt, 1, seq);

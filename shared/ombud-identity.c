@@ -163,6 +163,27 @@ ombud_identity_unseal (OmbudIdentity *self,
                                ombud_secret_get_data (self->box_sk)) == 0;
 }
 
+/* crypto_kx with this device as the client: rx opens what the office
+ * sends, tx seals what this device sends (PROTOCOL.md §5). */
+gboolean
+ombud_identity_session_keys (OmbudIdentity  *self,
+                             const guint8    office_box_pk[OMBUD_BOX_PUBLIC_SIZE],
+                             OmbudSecret   **rx,
+                             OmbudSecret   **tx)
+{
+  g_autoptr(OmbudSecret) r = ombud_secret_new (crypto_kx_SESSIONKEYBYTES);
+  g_autoptr(OmbudSecret) t = ombud_secret_new (crypto_kx_SESSIONKEYBYTES);
+
+  G_STATIC_ASSERT (crypto_kx_PUBLICKEYBYTES == OMBUD_BOX_PUBLIC_SIZE);
+  if (crypto_kx_client_session_keys (ombud_secret_get_data (r), ombud_secret_get_data (t),
+                                     self->box_pk, ombud_secret_get_data (self->box_sk),
+                                     office_box_pk) != 0)
+    return FALSE;
+  *rx = g_steal_pointer (&r);
+  *tx = g_steal_pointer (&t);
+  return TRUE;
+}
+
 /* Storage */
 
 static sqlite3_stmt *

@@ -6,6 +6,7 @@
 
 #include <glib.h>
 
+#include "ombud-secret.h"
 #include "ombud-store.h"
 
 G_BEGIN_DECLS
@@ -50,6 +51,13 @@ gboolean       ombud_identity_unseal         (OmbudIdentity       *self,
                                               const guint8        *sealed,
                                               gsize                sealed_len,
                                               guint8              *out);
+
+/* The sync envelope's session keys with the office (PROTOCOL.md §5);
+ * FALSE for an office key that is not a valid point. */
+gboolean       ombud_identity_session_keys   (OmbudIdentity       *self,
+                                              const guint8         office_box_pk[OMBUD_BOX_PUBLIC_SIZE],
+                                              OmbudSecret        **rx,
+                                              OmbudSecret        **tx);
 
 /* PROTOCOL.md §1: the first 8 bytes of BLAKE2b-256 (signing public key),
  * little-endian, top bit cleared. */

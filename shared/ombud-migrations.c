@@ -170,6 +170,26 @@ static const OmbudMigration migrations[] = {
     "  SELECT d.docid, s.text, s.case_id FROM search_doc d"
     "  JOIN search_source s ON s.tbl = d.tbl AND s.rec = d.rec"
     "  WHERE s.text IS NOT NULL AND s.live;" },
+
+  /* Sync with the office (sync/PROTOCOL.md §5–§7).  An outbox changeset is
+   * sealed once and kept sealed, so a retry after a cut connection sends the
+   * very bytes the office may already hold.  sync_held keeps changesets
+   * this device cannot open yet (keys on their way); sync_outgoing the
+   * grants and certificates to send; sync_granted which case keys this
+   * device has granted to whom; sync_directory the office's list of devices,
+   * trusted or not. */
+  { 5,
+    "ALTER TABLE outbox ADD COLUMN sealed BLOB;"
+    "CREATE TABLE sync_held (id TEXT PRIMARY KEY NOT NULL, author INTEGER NOT NULL,"
+    "  body BLOB NOT NULL) STRICT;"
+    "CREATE TABLE sync_outgoing (seq INTEGER PRIMARY KEY, kind INTEGER NOT NULL"
+    "  CHECK (kind IN (1, 2)), body BLOB NOT NULL) STRICT;"
+    "CREATE TABLE sync_granted (recipient INTEGER NOT NULL, kind INTEGER NOT NULL,"
+    "  epoch INTEGER NOT NULL, subject BLOB NOT NULL,"
+    "  PRIMARY KEY (recipient, kind, epoch, subject)) STRICT, WITHOUT ROWID;"
+    "CREATE TABLE sync_directory (device_id INTEGER PRIMARY KEY, sign_pk BLOB NOT NULL,"
+    "  box_pk BLOB NOT NULL, person TEXT NOT NULL, role INTEGER NOT NULL,"
+    "  state INTEGER NOT NULL, name TEXT NOT NULL) STRICT;" },
 };
 
 const OmbudMigration *

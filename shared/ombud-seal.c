@@ -632,6 +632,17 @@ take_changes (OmbudChangeset *into,
   g_free (b);
 }
 
+gboolean
+ombud_seal_verify (GBytes          *sealed,
+                   const guint8     org_id[OMBUD_ORG_ID_SIZE],
+                   const guint8     author_sign_pk[OMBUD_SIGN_PUBLIC_SIZE],
+                   OmbudSealHeader *header,
+                   GError         **error)
+{
+  return ombud_seal_parse (sealed, header, error)
+         && check_signature (sealed, header, org_id, author_sign_pk, error);
+}
+
 OmbudChangeset *
 ombud_seal_open (GBytes           *sealed,
                  const guint8      org_id[OMBUD_ORG_ID_SIZE],

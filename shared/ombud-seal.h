@@ -77,6 +77,13 @@ gboolean        ombud_seal_parse       (GBytes               *sealed,
                                         OmbudSealHeader      *header,
                                         GError              **error);
 
+/* Steps 1–2: what the office checks before it stores a changeset. */
+gboolean        ombud_seal_verify      (GBytes               *sealed,
+                                        const guint8          org_id[OMBUD_ORG_ID_SIZE],
+                                        const guint8          author_sign_pk[OMBUD_SIGN_PUBLIC_SIZE],
+                                        OmbudSealHeader      *header,
+                                        GError              **error);
+
 /* Steps 1–4.  Returns the changeset as its author wrote it, or, when this
  * device lacks the key of one tier, the part it could open, with *missing
  * saying which tier is absent.  When no part can be opened: NULL,

@@ -1,0 +1,108 @@
+/* ombud-cert.c: device certificates
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ *   cert = version(1)=1 ‖ subject(u64) ‖ sign_pk(32) ‖ box_pk(32) ‖ role(1)
+ *          ‖ ombud_id(16) ‖ certifier(u64) ‖ signature(64)
+ *   signature = Ed25519 ("ombud-cert-v1" ‖ everything before it)
+ */
+#include "ombud-cert.h"
+
+#include <sodium.h>
+#include <string.h>
+
+#include "ombud-error.h"
+
+#define CERT_VERSION 1
+#define SIG_DOMAIN   "ombud-cert-v1"
+#define SIGNED_SIZE  (OMBUD_CERT_SIZE - 64)
+
+G_DEFINE_QUARK (ombud-cert-error-quark, ombud_cert_error)
+
+static void
+put_u64 (guint8 *p, guint64 v)
+{
+  for (guint i = 0; i < 8; i++)
+    p[i] = (guint8) (v >> (8 * i));
+}
+
+static guint64
+get_u64 (const guint8 *p)
+{
+  guint64 v = 0;
+
+  for (int i = 7; i >= 0; i--)
+    v = (v << 8) | p[i];
+  return v;
+}
+
+static void
+signed_message (const guint8 *cert,
+                guint8        out[sizeof SIG_DOMAIN - 1 + SIGNED_SIZE])
+{
+  memcpy (out, SIG_DOMAIN, sizeof SIG_DOMAIN - 1);
+  memcpy (out + sizeof SIG_DOMAIN - 1, cert, SIGNED_SIZE);
+}
+
+GBytes *
+ombud_cert_make (const OmbudCert *cert,
+                 OmbudIdentity   *certifier)
+{
+  guint8 *out = g_malloc (OMBUD_CERT_SIZE);
+  guint8 msg[sizeof SIG_DOMAIN - 1 + SIGNED_SIZE];
+
+  out[0] = CERT_VERSION;
+  put_u64 (out + 1, ombud_device_id_from_sign_pk (cert->sign_pk));
+  memcpy (out + 9, cert->sign_pk, 32);
+  memcpy (out + 41, cert->box_pk, 32);
+  out[73] = cert->role == OMBUD_DEVICE_ROLE_COORDINATOR ? 1 : 0;
+  memcpy (out + 74, cert->ombud_id, 16);
+  put_u64 (out + 90, ombud_identity_get_device_id (certifier));
+  signed_message (out, msg);
+  ombud_identity_sign (certifier, msg, sizeof msg, out + SIGNED_SIZE);
+  return g_bytes_new_take (out, OMBUD_CERT_SIZE);
+}
+
+gboolean
+ombud_cert_parse (GBytes     *bytes,
+                  OmbudCert  *cert,
+                  GError    **error)
+{
+  gsize len;
+  const guint8 *p = g_bytes_get_data (bytes, &len);
+
+  if (len != OMBUD_CERT_SIZE || p[0] != CERT_VERSION || p[73] > 1)
+    return ombud_fail (error, OMBUD_CERT_ERROR, OMBUD_CERT_ERROR_MALFORMED,
+                       "not a device certificate of a version known here");
+  cert->subject = get_u64 (p + 1);
+  memcpy (cert->sign_pk, p + 9, 32);
+  memcpy (cert->box_pk, p + 41, 32);
+  cert->role = p[73] ? OMBUD_DEVICE_ROLE_COORDINATOR : OMBUD_DEVICE_ROLE_OMBUD;
+  memcpy (cert->ombud_id, p + 74, 16);
+  cert->certifier = get_u64 (p + 90);
+  if (cert->subject != ombud_device_id_from_sign_pk (cert->sign_pk) || cert->certifier == 0
+      || cert->certifier > G_MAXINT64)
+    return ombud_fail (error, OMBUD_CERT_ERROR, OMBUD_CERT_ERROR_MALFORMED,
+                       "a device certificate whose ids do not match its keys");
+  return TRUE;
+}
+
+gboolean
+ombud_cert_verify (GBytes       *bytes,
+                   const guint8  certifier_sign_pk[32],
+                   OmbudCert    *cert,
+                   GError      **error)
+{
+  const guint8 *p = g_bytes_get_data (bytes, NULL);
+  guint8 msg[sizeof SIG_DOMAIN - 1 + SIGNED_SIZE];
+
+  if (!ombud_cert_parse (bytes, cert, error))
+    return FALSE;
+  signed_message (p, msg);
+  if (cert->certifier != ombud_device_id_from_sign_pk (certifier_sign_pk)
+      || crypto_sign_verify_detached (p + SIGNED_SIZE, msg, sizeof msg, certifier_sign_pk) != 0)
+    return ombud_fail (error, OMBUD_CERT_ERROR, OMBUD_CERT_ERROR_BAD_SIGNATURE,
+                       "the device certificate is not signed by device %016" G_GINT64_MODIFIER "x",
+                       cert->certifier);
+  return TRUE;
+}

@@ -1,0 +1,51 @@
+/* ombud-sync-directory.h: whom this device trusts, and what it owes them
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * PROTOCOL.md §6.  The office lists the devices of the organisation and
+ * every certificate; this device trusts itself, the coordinator that
+ * admitted it, and any device certified by a coordinator it trusts — never
+ * the office's word alone.
+ */
+#pragma once
+
+#include "ombud-caseload.h"
+#include "ombud-sync-message.h"
+#include "ombud-sync-state.h"
+
+G_BEGIN_DECLS
+
+typedef enum {
+  OMBUD_OUTGOING_GRANT = 1,
+  OMBUD_OUTGOING_CERT  = 2,
+} OmbudOutgoingKind;
+
+/* Keeps the office's list of devices, works out which are trusted (saved as
+ * known devices with the role and ombud their certificate gives), sets
+ * config->confirmer and config->ombud_id, accepts the key grants to this
+ * device, and queues the certificates a coordinator owes (§6).
+ * *n_new_keys counts keys this device did not hold before. */
+gboolean  ombud_sync_directory_apply   (OmbudCaseload      *caseload,
+                                        OmbudSyncConfig    *config,
+                                        OmbudSyncResponse  *response,
+                                        guint              *n_new_keys,
+                                        GError            **error);
+
+/* Queues grants of this device's case keys to its ombud's other trusted
+ * devices, once each (§2). */
+gboolean  ombud_sync_grant_case_keys   (OmbudCaseload      *caseload,
+                                        OmbudSyncConfig    *config,
+                                        GError            **error);
+
+/* Queues grants of every office key epoch held here to one device. */
+gboolean  ombud_sync_grant_office_keys (OmbudCaseload      *caseload,
+                                        guint64             device_id,
+                                        const guint8        box_pk[32],
+                                        GError            **error);
+
+gboolean  ombud_sync_outgoing_add      (OmbudStore         *store,
+                                        OmbudOutgoingKind   kind,
+                                        GBytes             *body,
+                                        GError            **error);
+
+G_END_DECLS

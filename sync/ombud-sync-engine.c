@@ -1,0 +1,1357 @@
+/* ombud-sync-engine.c: a laptop's side of sync with the office
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * PROTOCOL.md §5–§7.  A sync is a few rounds of one request each: push what
+ * the outbox holds (sealed once, so a retry sends the same bytes), the grants
+ * and certificates owed, and pull what the office has for this device.  A
+ * response is applied in one transaction together with the cursor that
+ * covers it, so a crash or a cut never loses or repeats anything: the outbox
+ * forgets a changeset only once the office has said it holds it.
+ */
+#include "ombud-sync-engine.h"
+
+#include <glib/gstdio.h>
+#include <sodium.h>
+#include <string.h>
+
+#include "ombud-backoff.h"
+#include "ombud-cert.h"
+#include "ombud-envelope.h"
+#include "ombud-error.h"
+#include "ombud-identity.h"
+#include "ombud-keyring.h"
+#include "ombud-seal.h"
+#include "ombud-sync-directory.h"
+#include "ombud-sync-message.h"
+#include "ombud-sync-state.h"
+#include "ombud-vfs.h"
+
+#define PUSH_BUDGET    (512 * 1024)
+#define PULL_BUDGET    (256 * 1024)
+#define MAX_ROUNDS     10000
+
+struct _OmbudSyncEngine {
+  GObject          parent_instance;
+
+  OmbudCaseload   *caseload;
+  OmbudSyncStatus  status;
+  char            *error_message;
+  gint64           last_success;
+  guint            changes_waiting;
+  gint64           clock_offset;
+  OmbudSyncStats   stats;
+  guint32          budget;
+  guint            backoff_base_ms;
+  guint            backoff_cap_ms;
+};
+
+G_DEFINE_FINAL_TYPE (OmbudSyncEngine, ombud_sync_engine, G_TYPE_OBJECT)
+G_DEFINE_QUARK (ombud-sync-error-quark, ombud_sync_error)
+
+enum {
+  PROP_0,
+  PROP_CASELOAD,
+  PROP_STATUS,
+  PROP_ERROR_MESSAGE,
+  PROP_LAST_SUCCESS,
+  PROP_CHANGES_WAITING,
+  PROP_CLOCK_OFFSET,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+/* What one round leaves for the next */
+typedef struct {
+  OmbudSyncEngine   *engine;
+  OmbudSyncConfig   *config;
+  OmbudHttp         *http;
+  GCancellable      *cancellable;
+  GArray            *outgoing_sent;   /* gint64 seq of sync_outgoing rows in the request */
+  gboolean           escrow_sent;
+  gboolean           again;
+} Round;
+
+/* ---- the object ---------------------------------------------------------- */
+
+static void
+ombud_sync_engine_finalize (GObject *object)
+{
+  OmbudSyncEngine *self = (OmbudSyncEngine *) object;
+
+  g_clear_object (&self->caseload);
+  g_clear_pointer (&self->error_message, g_free);
+  G_OBJECT_CLASS (ombud_sync_engine_parent_class)->finalize (object);
+}
+
+static void
+ombud_sync_engine_get_property (GObject    *object,
+                                guint       prop_id,
+                                GValue     *value,
+                                GParamSpec *pspec)
+{
+  OmbudSyncEngine *self = OMBUD_SYNC_ENGINE (object);
+
+  switch (prop_id)
+    {
+    case PROP_CASELOAD: g_value_set_object (value, self->caseload); break;
+    case PROP_STATUS: g_value_set_int (value, self->status); break;
+    case PROP_ERROR_MESSAGE: g_value_set_string (value, self->error_message); break;
+    case PROP_LAST_SUCCESS: g_value_set_int64 (value, self->last_success); break;
+    case PROP_CHANGES_WAITING: g_value_set_uint (value, self->changes_waiting); break;
+    case PROP_CLOCK_OFFSET: g_value_set_int64 (value, self->clock_offset); break;
+    default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+ombud_sync_engine_set_property (GObject      *object,
+                                guint         prop_id,
+                                const GValue *value,
+                                GParamSpec   *pspec)
+{
+  OmbudSyncEngine *self = OMBUD_SYNC_ENGINE (object);
+
+  switch (prop_id)
+    {
+    case PROP_CASELOAD: self->caseload = g_value_dup_object (value); break;
+    default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+ombud_sync_engine_class_init (OmbudSyncEngineClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GParamFlags ro = G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS;
+
+  object_class->finalize = ombud_sync_engine_finalize;
+  object_class->get_property = ombud_sync_engine_get_property;
+  object_class->set_property = ombud_sync_engine_set_property;
+
+  properties[PROP_CASELOAD] =
+    g_param_spec_object ("caseload", NULL, NULL, OMBUD_TYPE_CASELOAD,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_STATUS] =
+    g_param_spec_int ("status", NULL, NULL, OMBUD_SYNC_STATUS_IDLE, OMBUD_SYNC_STATUS_ERROR,
+                      OMBUD_SYNC_STATUS_IDLE, ro);
+  properties[PROP_ERROR_MESSAGE] = g_param_spec_string ("error-message", NULL, NULL, NULL, ro);
+  properties[PROP_LAST_SUCCESS] =
+    g_param_spec_int64 ("last-success", NULL, NULL, 0, G_MAXINT64, 0, ro);
+  properties[PROP_CHANGES_WAITING] =
+    g_param_spec_uint ("changes-waiting", NULL, NULL, 0, G_MAXUINT, 0, ro);
+  properties[PROP_CLOCK_OFFSET] =
+    g_param_spec_int64 ("clock-offset", NULL, NULL, G_MININT64, G_MAXINT64, 0, ro);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+ombud_sync_engine_init (OmbudSyncEngine *self)
+{
+  self->budget = PULL_BUDGET;
+  self->backoff_base_ms = 2000;
+  self->backoff_cap_ms = 5 * 60 * 1000;
+}
+
+OmbudSyncEngine *
+ombud_sync_engine_new (OmbudCaseload *caseload)
+{
+  return g_object_new (OMBUD_TYPE_SYNC_ENGINE, "caseload", caseload, NULL);
+}
+
+OmbudSyncStatus ombud_sync_engine_get_status (OmbudSyncEngine *self) { return self->status; }
+const char *ombud_sync_engine_get_error_message (OmbudSyncEngine *self) { return self->error_message; }
+gint64 ombud_sync_engine_get_last_success (OmbudSyncEngine *self) { return self->last_success; }
+guint ombud_sync_engine_get_changes_waiting (OmbudSyncEngine *self) { return self->changes_waiting; }
+gint64 ombud_sync_engine_get_clock_offset (OmbudSyncEngine *self) { return self->clock_offset; }
+const OmbudSyncStats *ombud_sync_engine_get_stats (OmbudSyncEngine *self) { return &self->stats; }
+
+void
+ombud_sync_engine_set_budget (OmbudSyncEngine *self,
+                              guint32          budget)
+{
+  self->budget = budget;
+}
+
+void
+ombud_sync_engine_set_backoff (OmbudSyncEngine *self,
+                               guint            base_ms,
+                               guint            cap_ms)
+{
+  self->backoff_base_ms = base_ms;
+  self->backoff_cap_ms = cap_ms;
+}
+
+/* ---- small SQL helpers ---------------------------------------------------- */
+
+static sqlite3 *
+db_of (OmbudSyncEngine *self)
+{
+  return ombud_store_get_db (ombud_caseload_get_store (self->caseload));
+}
+
+static sqlite3_stmt *
+prepare (sqlite3     *db,
+         const char  *sql,
+         GError     **error)
+{
+  sqlite3_stmt *stmt = NULL;
+  int rc = sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL);
+
+  if (rc != SQLITE_OK)
+    {
+      ombud_vfs_set_sqlite_error (error, db, rc, "could not use the sync tables");
+      return NULL;
+    }
+  return stmt;
+}
+
+static gboolean
+step_finish (sqlite3       *db,
+             sqlite3_stmt  *stmt,
+             GError       **error)
+{
+  int rc = sqlite3_step (stmt);
+
+  sqlite3_finalize (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      ombud_vfs_set_sqlite_error (error, db, rc, "could not write the sync tables");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static guint
+count_rows (sqlite3    *db,
+            const char *sql)
+{
+  sqlite3_stmt *stmt = NULL;
+  guint n = 0;
+
+  if (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL) == SQLITE_OK && sqlite3_step (stmt) == SQLITE_ROW)
+    n = (guint) sqlite3_column_int (stmt, 0);
+  sqlite3_finalize (stmt);
+  return n;
+}
+
+/* ---- building a request --------------------------------------------------- */
+
+/* Cases this laptop made before it knew whose it is are its ombud's. */
+static gboolean
+claim_unassigned_cases (Round   *round,
+                        GError **error)
+{
+  OmbudCaseload *caseload = round->engine->caseload;
+  OmbudKeyring *keyring = ombud_caseload_get_keyring (caseload);
+  g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+  sqlite3 *db = db_of (round->engine);
+  sqlite3_stmt *stmt;
+
+  if (round->config->role != 0 || round->config->ombud_id == NULL)
+    return TRUE;
+  stmt = prepare (db, "SELECT id FROM client_case WHERE assigned_ombud IS NULL AND deleted = 0", error);
+  if (stmt == NULL)
+    return FALSE;
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    g_ptr_array_add (ids, g_strdup ((const char *) sqlite3_column_text (stmt, 0)));
+  sqlite3_finalize (stmt);
+  for (guint i = 0; i < ids->len; i++)
+    {
+      g_autoptr(OmbudSecret) key = ombud_keyring_lookup_case (keyring, ids->pdata[i], NULL);
+
+      if (key != NULL
+          && !ombud_caseload_assign_case (caseload, ids->pdata[i], round->config->ombud_id, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* A coordinator's assignment, or an ombud's new case, tells the office
+ * whose devices a case goes to (PROTOCOL.md §6). */
+static void
+add_routes (Round            *round,
+            OmbudSyncRequest *req,
+            OmbudChangeset   *cs)
+{
+  guint8 case_id[16];
+
+  for (guint i = 0; i < cs->changes->len; i++)
+    {
+      OmbudChange *c = cs->changes->pdata[i];
+      const char *ombud_id;
+
+      if (strcmp (c->table, "client_case") != 0 || strcmp (c->field, "assigned_ombud") != 0
+          || c->value == NULL || !g_variant_is_of_type (c->value, G_VARIANT_TYPE_STRING)
+          || !ombud_uuid_parse (c->record, case_id))
+        continue;
+      ombud_id = g_variant_get_string (c->value, NULL);
+      if (round->config->role == 1 || g_strcmp0 (ombud_id, round->config->ombud_id) == 0)
+        ombud_sync_request_add_route (req, case_id, ombud_id);
+    }
+}
+
+static gboolean
+store_sealed (sqlite3   *db,
+              gint64     seq,
+              GBytes    *sealed,
+              GError   **error)
+{
+  sqlite3_stmt *stmt = prepare (db, "UPDATE outbox SET sealed = ?2 WHERE seq = ?1", error);
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, seq);
+  sqlite3_bind_blob (stmt, 2, g_bytes_get_data (sealed, NULL), g_bytes_get_size (sealed), SQLITE_STATIC);
+  return step_finish (db, stmt, error);
+}
+
+/* Sealed once and kept: the same bytes on every retry.  A changeset whose
+ * key this device lacks yet waits in the outbox. */
+static GBytes *
+sealed_outbox_entry (Round          *round,
+                     sqlite3_stmt   *row,
+                     OmbudChangeset **plain,
+                     GError        **error)
+{
+  OmbudKeyring *keyring = ombud_caseload_get_keyring (round->engine->caseload);
+  g_autoptr(GBytes) body = g_bytes_new (sqlite3_column_blob (row, 1), sqlite3_column_bytes (row, 1));
+  g_autoptr(GError) local_error = NULL;
+  GBytes *sealed;
+
+  *plain = ombud_changeset_decode (body, error);
+  if (*plain == NULL)
+    return NULL;
+  if (sqlite3_column_type (row, 2) == SQLITE_BLOB)
+    return g_bytes_new (sqlite3_column_blob (row, 2), sqlite3_column_bytes (row, 2));
+  sealed = ombud_seal_changeset (*plain, round->config->org_id, ombud_keyring_get_identity (keyring),
+                                 keyring, &local_error);
+  if (sealed == NULL)
+    {
+      if (!g_error_matches (local_error, OMBUD_SEAL_ERROR, OMBUD_SEAL_ERROR_MISSING_KEY))
+        g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
+    }
+  if (!store_sealed (db_of (round->engine), sqlite3_column_int64 (row, 0), sealed, error))
+    g_clear_pointer (&sealed, g_bytes_unref);
+  return sealed;
+}
+
+static gboolean
+add_outbox (Round            *round,
+            OmbudSyncRequest *req,
+            GError          **error)
+{
+  sqlite3 *db = db_of (round->engine);
+  sqlite3_stmt *stmt = prepare (db, "SELECT seq, body, sealed FROM outbox WHERE hold IS NULL ORDER BY seq", error);
+  gsize total = 0;
+  int rc;
+
+  if (stmt == NULL)
+    return FALSE;
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      g_autoptr(OmbudChangeset) plain = NULL;
+      g_autoptr(GError) local_error = NULL;
+      g_autoptr(GBytes) sealed = sealed_outbox_entry (round, stmt, &plain, &local_error);
+
+      if (local_error != NULL)
+        {
+          sqlite3_finalize (stmt);
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return FALSE;
+        }
+      if (sealed == NULL)
+        continue;
+      if (total > 0 && total + g_bytes_get_size (sealed) > PUSH_BUDGET)
+        {
+          round->again = TRUE;
+          break;
+        }
+      total += g_bytes_get_size (sealed);
+      add_routes (round, req, plain);
+      g_ptr_array_add (req->changesets, g_steal_pointer (&sealed));
+    }
+  sqlite3_finalize (stmt);
+  return TRUE;
+}
+
+static gboolean
+add_outgoing (Round            *round,
+              OmbudSyncRequest *req,
+              GError          **error)
+{
+  sqlite3 *db = db_of (round->engine);
+  sqlite3_stmt *stmt = prepare (db, "SELECT seq, kind, body FROM sync_outgoing ORDER BY seq", error);
+
+  if (stmt == NULL)
+    return FALSE;
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      gint64 seq = sqlite3_column_int64 (stmt, 0);
+      GBytes *body = g_bytes_new (sqlite3_column_blob (stmt, 2), sqlite3_column_bytes (stmt, 2));
+
+      g_ptr_array_add (sqlite3_column_int (stmt, 1) == OMBUD_OUTGOING_CERT ? req->certs : req->grants, body);
+      g_array_append_val (round->outgoing_sent, seq);
+    }
+  sqlite3_finalize (stmt);
+  return TRUE;
+}
+
+/* The office key sealed under the recovery key, until the office has it. */
+static void
+add_escrow (Round            *round,
+            OmbudSyncRequest *req)
+{
+  g_autofree char *hex = ombud_store_get (ombud_caseload_get_store (round->engine->caseload),
+                                          "sync.escrow_pending", NULL);
+  g_autoptr(GByteArray) blob = g_byte_array_new ();
+  GVariantDict dict;
+
+  if (hex == NULL || round->config->state != OMBUD_SYNC_STATE_CONFIRMED)
+    return;
+  for (const char *p = hex; p[0] && p[1]; p += 2)
+    {
+      guint8 b = (guint8) (g_ascii_xdigit_value (p[0]) << 4 | g_ascii_xdigit_value (p[1]));
+      g_byte_array_append (blob, &b, 1);
+    }
+  g_variant_dict_init (&dict, NULL);
+  g_variant_dict_insert_value (&dict, "office-key-escrow",
+                               g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, blob->data, blob->len, 1));
+  req->extensions = g_variant_ref_sink (g_variant_dict_end (&dict));
+  round->escrow_sent = TRUE;
+}
+
+static OmbudSyncRequest *
+build_request (Round   *round,
+               GError **error)
+{
+  g_autoptr(OmbudSyncRequest) req = ombud_sync_request_new ();
+  OmbudSyncConfig *config = round->config;
+
+  req->cursor = config->cursor;
+  req->directory = config->directory;
+  req->budget = round->engine->budget;
+  if (config->state == OMBUD_SYNC_STATE_CONFIRMED
+      && (!claim_unassigned_cases (round, error)
+          || !ombud_sync_grant_case_keys (round->engine->caseload, config, error)
+          || !add_outbox (round, req, error)
+          || !add_outgoing (round, req, error)))
+    return NULL;
+  add_escrow (round, req);
+  return g_steal_pointer (&req);
+}
+
+/* ---- applying a response -------------------------------------------------- */
+
+typedef enum {
+  OPENED_WHOLE,
+  OPENED_OFFICE_TIER,   /* applied; the client tier waits for its key */
+  KEPT,                 /* nothing applied yet */
+} Opened;
+
+/* A changeset applied without its client tier goes in under an id of its
+ * own, so that the whole one still applies when the case key arrives; the
+ * versions it shares with the whole are the same and merge as one. */
+static void
+office_tier_id (OmbudChangeset *cs)
+{
+  guint8 raw[16];
+  crypto_generichash_state state;
+
+  crypto_generichash_init (&state, NULL, 0, sizeof raw);
+  crypto_generichash_update (&state, (const guint8 *) "ombud-office-tier-v1", 20);
+  crypto_generichash_update (&state, (const guint8 *) cs->id, strlen (cs->id));
+  crypto_generichash_final (&state, raw, sizeof raw);
+  raw[6] = (raw[6] & 0x0f) | 0x40;
+  raw[8] = (raw[8] & 0x3f) | 0x80;
+  g_free (cs->id);
+  cs->id = ombud_uuid_format (raw);
+}
+
+static gboolean
+author_key (OmbudSyncEngine *self,
+            guint64          author,
+            guint8           sign_pk[32])
+{
+  OmbudIdentity *me = ombud_keyring_get_identity (ombud_caseload_get_keyring (self->caseload));
+  g_autoptr(OmbudKnownDevice) known = NULL;
+
+  if (author == ombud_identity_get_device_id (me))
+    {
+      memcpy (sign_pk, ombud_identity_get_sign_pk (me), 32);
+      return TRUE;
+    }
+  known = ombud_known_device_lookup (ombud_caseload_get_store (self->caseload), author, NULL);
+  if (known == NULL || !known->trusted)
+    return FALSE;
+  memcpy (sign_pk, known->sign_pk, 32);
+  return TRUE;
+}
+
+/* Opens and applies one sealed changeset as far as this device's keys go.
+ * What cannot be opened — its author not trusted yet, a key not here yet,
+ * or bytes that do not authenticate — is kept, never applied. */
+static Opened
+open_and_apply (Round    *round,
+                GBytes   *sealed,
+                GError  **error)
+{
+  OmbudSyncEngine *self = round->engine;
+  g_autoptr(OmbudChangeset) cs = NULL;
+  g_autoptr(GBytes) plain = NULL;
+  OmbudSealMissing missing;
+  OmbudSealHeader h;
+  guint8 sign_pk[32];
+  Opened result = OPENED_WHOLE;
+
+  if (!ombud_seal_parse (sealed, &h, NULL) || !author_key (self, h.author_device, sign_pk))
+    return KEPT;
+  cs = ombud_seal_open (sealed, round->config->org_id, sign_pk, ombud_caseload_get_keyring (self->caseload),
+                        &missing, NULL);
+  if (cs == NULL)
+    return KEPT;
+  if (missing & OMBUD_SEAL_MISSING_CLIENT && round->config->role == 0)
+    {
+      office_tier_id (cs);
+      result = OPENED_OFFICE_TIER;
+    }
+  plain = ombud_changeset_encode (cs);
+  if (!ombud_caseload_apply_changeset (self->caseload, plain, error))
+    {
+      /* One this replica cannot read is kept, not fatal to the sync; a
+       * store that fails is. */
+      if (g_error_matches (*error, OMBUD_CASELOAD_ERROR, OMBUD_CASELOAD_ERROR_MALFORMED))
+        g_clear_error (error);
+      return KEPT;
+    }
+  return result;
+}
+
+static gboolean
+hold (sqlite3   *db,
+      GBytes    *sealed,
+      GError   **error)
+{
+  OmbudSealHeader h;
+  g_autofree char *id = NULL;
+  sqlite3_stmt *stmt;
+
+  if (!ombud_seal_parse (sealed, &h, NULL))
+    return TRUE;  /* not even a changeset: nothing to keep */
+  id = ombud_uuid_format (h.changeset_id);
+  stmt = prepare (db, "INSERT OR IGNORE INTO sync_held (id, author, body) VALUES (?1, ?2, ?3)", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, id, -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (stmt, 2, (sqlite3_int64) h.author_device);
+  sqlite3_bind_blob (stmt, 3, g_bytes_get_data (sealed, NULL), g_bytes_get_size (sealed), SQLITE_STATIC);
+  return step_finish (db, stmt, error);
+}
+
+static gboolean
+apply_pulled (Round              *round,
+              OmbudSyncResponse  *resp,
+              GError            **error)
+{
+  sqlite3 *db = db_of (round->engine);
+
+  for (guint i = 0; i < resp->changesets->len; i++)
+    {
+      GBytes *sealed = resp->changesets->pdata[i];
+      Opened opened = open_and_apply (round, sealed, error);
+
+      if (*error != NULL)
+        return FALSE;
+      if (opened != OPENED_WHOLE && !hold (db, sealed, error))
+        return FALSE;
+      round->engine->stats.pulled++;
+    }
+  return TRUE;
+}
+
+/* Keys arrived: what was kept for want of them may open now. */
+static gboolean
+retry_held (Round   *round,
+            GError **error)
+{
+  sqlite3 *db = db_of (round->engine);
+  g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) bodies = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+  sqlite3_stmt *stmt = prepare (db, "SELECT id, body FROM sync_held", error);
+
+  if (stmt == NULL)
+    return FALSE;
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      g_ptr_array_add (ids, g_strdup ((const char *) sqlite3_column_text (stmt, 0)));
+      g_ptr_array_add (bodies, g_bytes_new (sqlite3_column_blob (stmt, 1), sqlite3_column_bytes (stmt, 1)));
+    }
+  sqlite3_finalize (stmt);
+  for (guint i = 0; i < ids->len; i++)
+    {
+      if (open_and_apply (round, bodies->pdata[i], error) != OPENED_WHOLE)
+        {
+          if (*error != NULL)
+            return FALSE;
+          continue;
+        }
+      stmt = prepare (db, "DELETE FROM sync_held WHERE id = ?1", error);
+      if (stmt == NULL)
+        return FALSE;
+      sqlite3_bind_text (stmt, 1, ids->pdata[i], -1, SQLITE_STATIC);
+      if (!step_finish (db, stmt, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+forget_sent (Round              *round,
+             OmbudSyncResponse  *resp,
+             GError            **error)
+{
+  sqlite3 *db = db_of (round->engine);
+
+  for (guint i = 0; i < resp->accepted->len; i++)
+    {
+      g_autofree char *id = ombud_uuid_format (g_bytes_get_data (resp->accepted->pdata[i], NULL));
+      sqlite3_stmt *stmt = prepare (db, "DELETE FROM outbox WHERE id = ?1", error);
+
+      if (stmt == NULL)
+        return FALSE;
+      sqlite3_bind_text (stmt, 1, id, -1, SQLITE_STATIC);
+      if (!step_finish (db, stmt, error))
+        return FALSE;
+      round->engine->stats.pushed++;
+    }
+  for (guint i = 0; i < round->outgoing_sent->len; i++)
+    {
+      sqlite3_stmt *stmt = prepare (db, "DELETE FROM sync_outgoing WHERE seq = ?1", error);
+
+      if (stmt == NULL)
+        return FALSE;
+      sqlite3_bind_int64 (stmt, 1, g_array_index (round->outgoing_sent, gint64, i));
+      if (!step_finish (db, stmt, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* §7: a revoked device held the newest office key; the next coordinator
+ * makes a new epoch and grants it to every device still in good standing. */
+static gboolean
+rotate_office_key (Round              *round,
+                   OmbudSyncResponse  *resp,
+                   GError            **error)
+{
+  OmbudKeyring *keyring = ombud_caseload_get_keyring (round->engine->caseload);
+  sqlite3 *db = db_of (round->engine);
+  guint32 wanted = 0, epoch;
+  sqlite3_stmt *stmt;
+
+  if (round->config->role != 1 || resp->extensions == NULL
+      || !g_variant_lookup (resp->extensions, "rotate-office-key", "u", &wanted))
+    return TRUE;
+  epoch = ombud_keyring_get_office_epoch (keyring, error);
+  if (*error != NULL)
+    return FALSE;
+  if (epoch == 0 || epoch >= wanted)
+    return TRUE;
+  if (ombud_keyring_create_office_key (keyring, error) == 0)
+    return FALSE;
+  stmt = prepare (db, "SELECT d.device_id, d.box_pk FROM sync_directory d JOIN known_device k"
+                      " ON k.device_id = d.device_id AND k.trusted = 1 WHERE d.state = 1", error);
+  if (stmt == NULL)
+    return FALSE;
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      guint8 box_pk[32];
+
+      if (sqlite3_column_bytes (stmt, 1) != 32)
+        continue;
+      memcpy (box_pk, sqlite3_column_blob (stmt, 1), 32);
+      if (!ombud_sync_grant_office_keys (round->engine->caseload, (guint64) sqlite3_column_int64 (stmt, 0),
+                                         box_pk, error))
+        {
+          sqlite3_finalize (stmt);
+          return FALSE;
+        }
+    }
+  sqlite3_finalize (stmt);
+  round->again = TRUE;
+  return TRUE;
+}
+
+/* Everything a response says, and the cursor that covers it, in one
+ * transaction. */
+static gboolean
+apply_response (Round              *round,
+                OmbudSyncResponse  *resp,
+                GError            **error)
+{
+  OmbudSyncConfig *config = round->config;
+  sqlite3 *db = db_of (round->engine);
+  guint new_keys = 0;
+  gboolean ok;
+
+  if (!ombud_vfs_exec (db, "BEGIN IMMEDIATE", error))
+    return FALSE;
+  config->state = resp->state;
+  ok = (resp->directory <= config->directory
+        || ombud_sync_directory_apply (round->engine->caseload, config, resp, &new_keys, error))
+       && forget_sent (round, resp, error)
+       && (!round->escrow_sent
+           || ombud_vfs_exec (db, "DELETE FROM kv WHERE key = 'sync.escrow_pending'", error))
+       && apply_pulled (round, resp, error)
+       && (new_keys == 0 || retry_held (round, error))
+       && rotate_office_key (round, resp, error);
+  if (ok)
+    {
+      config->directory = MAX (config->directory, resp->directory);
+      config->cursor = resp->cursor;
+      config->last_success_ms = g_get_real_time () / 1000;
+      ok = ombud_sync_config_save (ombud_caseload_get_store (round->engine->caseload), config, error)
+           && ombud_vfs_exec (db, "COMMIT", error);
+    }
+  if (!ok)
+    {
+      sqlite3_exec (db, "ROLLBACK", NULL, NULL, NULL);
+      return FALSE;
+    }
+  if (resp->more || new_keys > 0
+      || count_rows (db, "SELECT count(*) FROM sync_outgoing") > 0)
+    round->again = TRUE;
+  return ombud_caseload_settle (round->engine->caseload, error);
+}
+
+/* ---- one round ------------------------------------------------------------ */
+
+static gboolean
+from_http_error (GError  *http_error,
+                 GError **error)
+{
+  OmbudSyncError code = OMBUD_SYNC_ERROR_OFFLINE;
+
+  if (g_error_matches (http_error, OMBUD_HTTP_ERROR, OMBUD_HTTP_ERROR_CANCELLED))
+    code = OMBUD_SYNC_ERROR_CANCELLED;
+  else if (g_error_matches (http_error, OMBUD_HTTP_ERROR, OMBUD_HTTP_ERROR_TLS))
+    code = OMBUD_SYNC_ERROR_TLS;
+  else if (g_error_matches (http_error, OMBUD_HTTP_ERROR, OMBUD_HTTP_ERROR_INVALID))
+    code = OMBUD_SYNC_ERROR_FAILED;
+  return ombud_fail (error, OMBUD_SYNC_ERROR, code, "%s", http_error->message);
+}
+
+/* The replica of a revoked device goes: the key file first, overwritten
+ * before it is unlinked, so that what is left of the database on the disk
+ * cannot be opened by anyone (DESIGN.md §5). */
+static void
+wipe_profile (OmbudStore *store)
+{
+  static const char *const files[] = { "ombud.key", "ombud.db", "ombud.db-wal", "ombud.db-shm", NULL };
+  g_autofree char *dir = g_strdup (ombud_store_get_profile_dir (store));
+
+  ombud_store_lock (store);
+  for (guint i = 0; files[i]; i++)
+    {
+      g_autofree char *path = g_build_filename (dir, files[i], NULL);
+      g_autofree char *contents = NULL;
+      gsize len = 0;
+
+      if (g_file_get_contents (path, &contents, &len, NULL) && len > 0)
+        {
+          memset (contents, 0, len);
+          g_file_set_contents_full (path, contents, len, G_FILE_SET_CONTENTS_DURABLE, 0600, NULL);
+        }
+      g_unlink (path);
+    }
+}
+
+static gboolean
+handle_refusal (Round                      *round,
+                OmbudHttpResponse          *http,
+                const guint8                rx[OMBUD_SESSION_KEY_SIZE],
+                GError                    **error)
+{
+  g_autoptr(GBytes) body = NULL;
+  g_autoptr(OmbudSyncResponse) resp = NULL;
+  g_autofree char *line = NULL;
+  OmbudEnvelopeHeader h;
+
+  /* Only an answer sealed by the office can make this laptop wipe itself. */
+  if (http->status == 403 && (body = ombud_envelope_open (http->body, rx, &h, NULL)) != NULL
+      && (resp = ombud_sync_response_decode (body, NULL)) != NULL
+      && resp->state == OMBUD_SYNC_STATE_REVOKED)
+    {
+      wipe_profile (ombud_caseload_get_store (round->engine->caseload));
+      return ombud_fail (error, OMBUD_SYNC_ERROR, OMBUD_SYNC_ERROR_REVOKED,
+                   "the office has revoked this device; its copy of the caseload has been wiped");
+    }
+  line = g_strndup (g_bytes_get_data (http->body, NULL), MIN (g_bytes_get_size (http->body), 200));
+  g_strchomp (g_strdelimit (line, "\r\n", ' '));
+  if (!g_utf8_validate (line, -1, NULL))
+    g_clear_pointer (&line, g_free);
+  if (http->status >= 500)
+    return ombud_fail (error, OMBUD_SYNC_ERROR, OMBUD_SYNC_ERROR_OFFLINE, "the office is unavailable (HTTP %u): %s",
+                 http->status, line ? line : "");
+  return ombud_fail (error, OMBUD_SYNC_ERROR, OMBUD_SYNC_ERROR_REFUSED, "the office refused the sync (HTTP %u): %s",
+               http->status, line ? line : "");
+}
+
+static GBytes *
+seal_request (Round            *round,
+              OmbudSyncRequest *req,
+              const guint8      tx[OMBUD_SESSION_KEY_SIZE],
+              GError          **error)
+{
+  OmbudSyncConfig *config = round->config;
+  OmbudEnvelopeHeader h = { .kind = OMBUD_ENVELOPE_REQUEST };
+  g_autoptr(GBytes) body = ombud_sync_request_encode (req);
+
+  memcpy (h.org_id, config->org_id, 16);
+  h.device_id = ombud_caseload_get_device_id (round->engine->caseload);
+  randombytes_buf (h.request_id, sizeof h.request_id);
+  /* Strictly after the last request, whatever the wall clock did, and
+   * saved before it leaves: the office refuses anything not newer (§5). */
+  h.time_ms = MAX (g_get_real_time () / 1000, config->last_request_ms + 1);
+  config->last_request_ms = h.time_ms;
+  if (!ombud_sync_config_save (ombud_caseload_get_store (round->engine->caseload), config, error))
+    return NULL;
+  return ombud_envelope_seal (&h, body, tx);
+}
+
+static gboolean
+exchange (Round            *round,
+          GBytes           *envelope,
+          const guint8      rx[OMBUD_SESSION_KEY_SIZE],
+          GError          **error)
+{
+  OmbudSyncEngine *self = round->engine;
+  g_autofree char *url = g_strconcat (round->config->url, "/v1/sync", NULL);
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(OmbudHttpResponse) http = ombud_http_post (round->http, url, envelope, round->cancellable, &local_error);
+  g_autoptr(GBytes) body = NULL;
+  g_autoptr(OmbudSyncResponse) resp = NULL;
+  OmbudEnvelopeHeader h;
+
+  if (http == NULL)
+    return from_http_error (local_error, error);
+  self->stats.requests++;
+  self->stats.connections += http->connections;
+  self->stats.bytes_sent += http->bytes_sent;
+  self->stats.bytes_received += http->bytes_received;
+  if (http->status != 200)
+    return handle_refusal (round, http, rx, error);
+  body = ombud_envelope_open (http->body, rx, &h, &local_error);
+  if (body != NULL && (h.kind != OMBUD_ENVELOPE_RESPONSE
+                       || h.device_id != ombud_caseload_get_device_id (self->caseload)))
+    g_clear_pointer (&body, g_bytes_unref);
+  if (body == NULL || (resp = ombud_sync_response_decode (body, &local_error)) == NULL)
+    return ombud_fail (error, OMBUD_SYNC_ERROR, OMBUD_SYNC_ERROR_NOT_AUTHENTIC, "the office's answer is not authentic: %s",
+                 local_error ? local_error->message : "addressed to another request");
+  round->config->clock_offset_ms = h.time_ms - g_get_real_time () / 1000;
+  return apply_response (round, resp, error);
+}
+
+static gboolean
+sync_round (Round   *round,
+            GError **error)
+{
+  OmbudIdentity *me = ombud_keyring_get_identity (ombud_caseload_get_keyring (round->engine->caseload));
+  g_autoptr(OmbudSecret) rx = NULL;
+  g_autoptr(OmbudSecret) tx = NULL;
+  g_autoptr(OmbudSyncRequest) req = NULL;
+  g_autoptr(GBytes) envelope = NULL;
+
+  round->again = FALSE;
+  round->escrow_sent = FALSE;
+  g_array_set_size (round->outgoing_sent, 0);
+  if (!ombud_identity_session_keys (me, round->config->office_box_pk, &rx, &tx))
+    return ombud_fail (error, OMBUD_SYNC_ERROR, OMBUD_SYNC_ERROR_FAILED, "the office's key is not usable");
+  req = build_request (round, error);
+  if (req == NULL)
+    return FALSE;
+  envelope = seal_request (round, req, ombud_secret_get_data (tx), error);
+  return envelope != NULL && exchange (round, envelope, ombud_secret_get_data (rx), error);
+}
+
+/* ---- a whole sync ----------------------------------------------------------- */
+
+static OmbudHttp *
+http_for (const OmbudSyncConfig *config)
+{
+  OmbudHttpOptions options = { .ca_file = config->ca_file, .pinned_key = config->pinned_key };
+
+  return ombud_http_new (&options);
+}
+
+static void
+set_status (OmbudSyncEngine *self,
+            OmbudSyncStatus  status,
+            const char      *message)
+{
+  g_object_freeze_notify (G_OBJECT (self));
+  if (self->status != status)
+    {
+      self->status = status;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATUS]);
+    }
+  if (g_strcmp0 (self->error_message, message) != 0)
+    {
+      g_free (self->error_message);
+      self->error_message = g_strdup (message);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ERROR_MESSAGE]);
+    }
+  g_object_thaw_notify (G_OBJECT (self));
+}
+
+static void
+update_counts (OmbudSyncEngine       *self,
+               const OmbudSyncConfig *config)
+{
+  guint waiting = count_rows (db_of (self), "SELECT count(*) FROM outbox WHERE hold IS NULL");
+
+  self->stats.held = count_rows (db_of (self), "SELECT count(*) FROM sync_held");
+  if (config && self->last_success != config->last_success_ms)
+    {
+      self->last_success = config->last_success_ms;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LAST_SUCCESS]);
+    }
+  if (config && self->clock_offset != config->clock_offset_ms)
+    {
+      self->clock_offset = config->clock_offset_ms;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CLOCK_OFFSET]);
+    }
+  if (self->changes_waiting != waiting)
+    {
+      self->changes_waiting = waiting;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CHANGES_WAITING]);
+    }
+}
+
+static gboolean
+run_rounds (OmbudSyncEngine  *self,
+            OmbudSyncConfig  *config,
+            GCancellable     *cancellable,
+            GError          **error)
+{
+  g_autoptr(OmbudHttp) http = http_for (config);
+  g_autoptr(GArray) sent = g_array_new (FALSE, FALSE, sizeof (gint64));
+  Round round = { .engine = self, .config = config, .http = http, .cancellable = cancellable,
+                  .outgoing_sent = sent };
+
+  for (guint n = 0; n < MAX_ROUNDS; n++)
+    {
+      if (g_cancellable_set_error_if_cancelled (cancellable, error))
+        return FALSE;
+      if (!sync_round (&round, error))
+        return FALSE;
+      if (!round.again || config->state != OMBUD_SYNC_STATE_CONFIRMED)
+        return TRUE;
+    }
+  return ombud_fail (error, OMBUD_SYNC_ERROR, OMBUD_SYNC_ERROR_FAILED,
+                     "the office kept asking for more after %u requests", MAX_ROUNDS);
+}
+
+/* The work of a sync, with no property touched: it may run in a worker
+ * thread while the properties belong to the caller's. */
+static OmbudSyncConfig *
+sync_core (OmbudSyncEngine  *self,
+           GCancellable     *cancellable,
+           GError          **error)
+{
+  g_autoptr(OmbudSyncConfig) config = NULL;
+  g_autoptr(GError) local_error = NULL;
+
+  memset (&self->stats, 0, sizeof self->stats);
+  config = ombud_sync_config_load (ombud_caseload_get_store (self->caseload), &local_error);
+  if (config == NULL && local_error == NULL)
+    g_set_error_literal (&local_error, OMBUD_SYNC_ERROR, OMBUD_SYNC_ERROR_NOT_ENROLLED,
+                         "this profile is not enrolled with an office");
+  if (config != NULL && !run_rounds (self, config, cancellable, &local_error)
+      && g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      g_clear_error (&local_error);
+      g_set_error_literal (&local_error, OMBUD_SYNC_ERROR, OMBUD_SYNC_ERROR_CANCELLED, "the sync was cancelled");
+    }
+  if (local_error != NULL)
+    {
+      /* The state a failed sync reached is still what the window shows. */
+      if (config != NULL && !g_error_matches (local_error, OMBUD_SYNC_ERROR, OMBUD_SYNC_ERROR_REVOKED))
+        {
+          g_autoptr(OmbudSyncConfig) saved = ombud_sync_config_load (ombud_caseload_get_store (self->caseload), NULL);
+          g_set_error_literal (error, local_error->domain, local_error->code, local_error->message);
+          return g_steal_pointer (&saved);
+        }
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
+    }
+  return g_steal_pointer (&config);
+}
+
+static gboolean
+sync_end (OmbudSyncEngine  *self,
+          OmbudSyncConfig  *config,
+          GError           *failure)
+{
+  if (!g_error_matches (failure, OMBUD_SYNC_ERROR, OMBUD_SYNC_ERROR_REVOKED)
+      && !g_error_matches (failure, OMBUD_SYNC_ERROR, OMBUD_SYNC_ERROR_NOT_ENROLLED))
+    update_counts (self, config);
+  if (failure == NULL)
+    set_status (self, OMBUD_SYNC_STATUS_IDLE, NULL);
+  else
+    set_status (self, g_error_matches (failure, OMBUD_SYNC_ERROR, OMBUD_SYNC_ERROR_OFFLINE)
+                        ? OMBUD_SYNC_STATUS_OFFLINE : OMBUD_SYNC_STATUS_ERROR,
+                failure->message);
+  return failure == NULL;
+}
+
+gboolean
+ombud_sync_engine_sync (OmbudSyncEngine  *self,
+                        GCancellable     *cancellable,
+                        GError          **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(OmbudSyncConfig) config = NULL;
+
+  g_return_val_if_fail (OMBUD_IS_SYNC_ENGINE (self), FALSE);
+
+  set_status (self, OMBUD_SYNC_STATUS_SYNCING, NULL);
+  config = sync_core (self, cancellable, &local_error);
+  if (sync_end (self, config, local_error))
+    return TRUE;
+  g_propagate_error (error, g_steal_pointer (&local_error));
+  return FALSE;
+}
+
+typedef struct {
+  OmbudSyncConfig *config;
+  GError          *failure;
+} AsyncOutcome;
+
+static void
+async_outcome_free (AsyncOutcome *outcome)
+{
+  g_clear_pointer (&outcome->config, ombud_sync_config_free);
+  g_clear_error (&outcome->failure);
+  g_free (outcome);
+}
+
+static void
+sync_thread (GTask        *task,
+             gpointer      source,
+             gpointer      task_data,
+             GCancellable *cancellable)
+{
+  AsyncOutcome *outcome = g_new0 (AsyncOutcome, 1);
+
+  (void) task_data;
+  outcome->config = sync_core (source, cancellable, &outcome->failure);
+  g_task_return_pointer (task, outcome, (GDestroyNotify) async_outcome_free);
+}
+
+void
+ombud_sync_engine_sync_async (OmbudSyncEngine     *self,
+                              GCancellable        *cancellable,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, ombud_sync_engine_sync_async);
+  set_status (self, OMBUD_SYNC_STATUS_SYNCING, NULL);
+  g_task_run_in_thread (task, sync_thread);
+}
+
+gboolean
+ombud_sync_engine_sync_finish (OmbudSyncEngine  *self,
+                               GAsyncResult     *result,
+                               GError          **error)
+{
+  AsyncOutcome *outcome = g_task_propagate_pointer (G_TASK (result), NULL);
+  gboolean ok;
+
+  g_return_val_if_fail (outcome != NULL, FALSE);
+  ok = sync_end (self, outcome->config, outcome->failure);
+  if (!ok)
+    g_propagate_error (error, g_steal_pointer (&outcome->failure));
+  async_outcome_free (outcome);
+  return ok;
+}
+
+/* Sleeps for ms unless cancelled first; runs in the syncing thread. */
+static gboolean
+wait_cancellable (guint         ms,
+                  GCancellable *cancellable)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64) ms * 1000;
+  gint64 now;
+
+  while ((now = g_get_monotonic_time ()) < deadline)
+    {
+      if (g_cancellable_is_cancelled (cancellable))
+        return FALSE;
+      g_usleep (MIN (deadline - now, 20000));
+    }
+  return !g_cancellable_is_cancelled (cancellable);
+}
+
+gboolean
+ombud_sync_engine_sync_with_retry (OmbudSyncEngine  *self,
+                                   guint             max_tries,
+                                   GCancellable     *cancellable,
+                                   GError          **error)
+{
+  OmbudBackoff backoff;
+  gboolean ok = FALSE;
+
+  ombud_backoff_init (&backoff, self->backoff_base_ms, self->backoff_cap_ms, 0);
+  for (guint attempt = 1; attempt <= MAX (max_tries, 1); attempt++)
+    {
+      g_autoptr(GError) local_error = NULL;
+
+      ok = ombud_sync_engine_sync (self, cancellable, &local_error);
+      if (ok || !g_error_matches (local_error, OMBUD_SYNC_ERROR, OMBUD_SYNC_ERROR_OFFLINE)
+          || attempt == MAX (max_tries, 1)
+          || !wait_cancellable (ombud_backoff_fail (&backoff), cancellable))
+        {
+          if (!ok)
+            g_propagate_error (error, g_steal_pointer (&local_error));
+          break;
+        }
+    }
+  ombud_backoff_clear (&backoff);
+  return ok;
+}
+
+/* ---- enrolment and confirmation (PROTOCOL.md §4, §6) ------------------------ */
+
+#define RECOVERY_ALPHABET "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+
+/* The organisation's recovery key, shown once: 160 random bits as 32
+ * characters in groups of four, and the first office key sealed under a
+ * key derived from it, for the office to keep (issue "Keys over time"
+ * restores from it). */
+static char *
+make_recovery (OmbudKeyring  *keyring,
+               OmbudStore    *store,
+               GError       **error)
+{
+  static const guint8 team[16];
+  g_autoptr(OmbudSecret) office_key = ombud_keyring_lookup (keyring, OMBUD_KEY_OFFICE, 1, team, error);
+  g_autoptr(OmbudSecret) random = ombud_secret_new_random (20);
+  g_autoptr(OmbudSecret) wrap = ombud_secret_new (32);
+  GString *text = g_string_new (NULL);
+  guint8 sealed[24 + 32 + 16];
+  g_autoptr(GString) hex = g_string_new (NULL);
+  const guint8 *r = ombud_secret_get_data (random);
+
+  if (office_key == NULL)
+    return g_string_free (text, TRUE), NULL;
+  for (guint c = 0; c < 32; c++)
+    {
+      guint value = 0;
+
+      for (guint b = c * 5; b < c * 5 + 5; b++)
+        value = (value << 1) | ((r[b / 8] >> (7 - b % 8)) & 1);
+      if (c > 0 && c % 4 == 0)
+        g_string_append_c (text, '-');
+      g_string_append_c (text, RECOVERY_ALPHABET[value]);
+    }
+  crypto_generichash (ombud_secret_get_data (wrap), 32, r, 20,
+                      (const guint8 *) "ombud-recovery-v1", 17);
+  randombytes_buf (sealed, 24);
+  crypto_aead_xchacha20poly1305_ietf_encrypt (sealed + 24, NULL, ombud_secret_get_data (office_key), 32,
+                                              (const guint8 *) "ombud-escrow-v1", 15, NULL, sealed,
+                                              ombud_secret_get_data (wrap));
+  for (guint i = 0; i < sizeof sealed; i++)
+    g_string_append_printf (hex, "%02x", sealed[i]);
+  if (!ombud_store_put (store, "sync.escrow_pending", hex->str, error))
+    return g_string_free (text, TRUE), NULL;
+  return g_string_free (text, FALSE);
+}
+
+/* DESIGN.md §5: the first coordinator is trusted by enrolment alone; it
+ * makes the office key, its own ombud record, and certifies itself. */
+static gboolean
+found_organisation (OmbudCaseload    *caseload,
+                    OmbudSyncConfig  *config,
+                    char            **recovery_key,
+                    GError          **error)
+{
+  OmbudKeyring *keyring = ombud_caseload_get_keyring (caseload);
+  OmbudIdentity *me = ombud_keyring_get_identity (keyring);
+  OmbudCert cert = { .role = OMBUD_DEVICE_ROLE_COORDINATOR };
+  g_autoptr(GBytes) bytes = NULL;
+
+  if (ombud_keyring_create_office_key (keyring, error) == 0)
+    return FALSE;
+  config->ombud_id = ombud_caseload_add_ombud (caseload, config->person, "coordinator", error);
+  if (config->ombud_id == NULL || !ombud_uuid_parse (config->ombud_id, cert.ombud_id))
+    return FALSE;
+  memcpy (cert.sign_pk, ombud_identity_get_sign_pk (me), 32);
+  memcpy (cert.box_pk, ombud_identity_get_box_pk (me), 32);
+  bytes = ombud_cert_make (&cert, me);
+  if (!ombud_sync_outgoing_add (ombud_caseload_get_store (caseload), OMBUD_OUTGOING_CERT, bytes, error))
+    return FALSE;
+  *recovery_key = make_recovery (keyring, ombud_caseload_get_store (caseload), error);
+  return *recovery_key != NULL;
+}
+
+static OmbudEnrolResponse *
+post_enrolment (OmbudCaseload          *caseload,
+                const char             *url,
+                const char             *code,
+                const OmbudHttpOptions *tls,
+                GError                **error)
+{
+  OmbudIdentity *me = ombud_keyring_get_identity (ombud_caseload_get_keyring (caseload));
+  g_autoptr(OmbudEnrolRequest) req = ombud_enrol_request_new ();
+  g_autoptr(OmbudHttp) http = ombud_http_new (tls);
+  g_autofree char *endpoint = g_strconcat (url, "/v1/enrol", NULL);
+  g_autoptr(GBytes) body = NULL;
+  g_autoptr(OmbudHttpResponse) response = NULL;
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *line = NULL;
+
+  req->code = g_strdup (code);
+  memcpy (req->sign_pk, ombud_identity_get_sign_pk (me), 32);
+  memcpy (req->box_pk, ombud_identity_get_box_pk (me), 32);
+  req->name = g_strdup (g_get_host_name ());
+  body = ombud_enrol_request_encode (req);
+  response = ombud_http_post (http, endpoint, body, NULL, &local_error);
+  if (response == NULL)
+    {
+      from_http_error (local_error, error);
+      return NULL;
+    }
+  if (response->status == 200)
+    {
+      OmbudEnrolResponse *r = ombud_enrol_response_decode (response->body, &local_error);
+      if (r == NULL)
+        ombud_fail (error, OMBUD_SYNC_ERROR, OMBUD_SYNC_ERROR_NOT_AUTHENTIC,
+                    "the office's answer cannot be read: %s", local_error->message);
+      return r;
+    }
+  line = g_strndup (g_bytes_get_data (response->body, NULL), MIN (g_bytes_get_size (response->body), 200));
+  g_strchomp (g_strdelimit (line, "\r\n", ' '));
+  ombud_fail (error, OMBUD_SYNC_ERROR, OMBUD_SYNC_ERROR_REFUSED, "the office refused the enrolment (HTTP %u): %s",
+              response->status, g_utf8_validate (line, -1, NULL) ? line : "");
+  return NULL;
+}
+
+gboolean
+ombud_sync_enrol (OmbudCaseload          *caseload,
+                  const char             *url,
+                  const char             *code,
+                  const OmbudHttpOptions *tls,
+                  char                  **office_fingerprint,
+                  char                  **recovery_key,
+                  GError                **error)
+{
+  OmbudStore *store = ombud_caseload_get_store (caseload);
+  g_autoptr(OmbudSyncConfig) existing = ombud_sync_config_load (store, NULL);
+  g_autoptr(OmbudSyncConfig) config = g_new0 (OmbudSyncConfig, 1);
+  g_autoptr(OmbudEnrolResponse) r = NULL;
+  g_autofree char *base = g_strdup (url);
+
+  *office_fingerprint = NULL;
+  *recovery_key = NULL;
+  if (existing != NULL)
+    return ombud_fail (error, OMBUD_SYNC_ERROR, OMBUD_SYNC_ERROR_FAILED,
+                       "this profile is enrolled with %s already", existing->url);
+  while (g_str_has_suffix (base, "/"))
+    base[strlen (base) - 1] = '\0';
+  r = post_enrolment (caseload, base, code, tls, error);
+  if (r == NULL)
+    return FALSE;
+  config->url = g_steal_pointer (&base);
+  config->ca_file = g_strdup (tls->ca_file);
+  config->pinned_key = g_strdup (tls->pinned_key);
+  memcpy (config->org_id, r->org_id, 16);
+  config->org_name = g_strdup (r->org_name);
+  memcpy (config->office_sign_pk, r->office_sign_pk, 32);
+  memcpy (config->office_box_pk, r->office_box_pk, 32);
+  config->person = g_strdup (r->person);
+  config->role = r->role;
+  config->state = r->state;
+  if (r->role == 1 && r->state == OMBUD_SYNC_STATE_CONFIRMED
+      && !found_organisation (caseload, config, recovery_key, error))
+    return FALSE;
+  if (!ombud_sync_config_save (store, config, error))
+    return FALSE;
+  *office_fingerprint = ombud_fingerprint_text (r->office_sign_pk, r->office_box_pk);
+  return TRUE;
+}
+
+static char *
+ombud_for_person (OmbudCaseload  *caseload,
+                  const char     *person,
+                  guint           role,
+                  GError        **error)
+{
+  sqlite3 *db = ombud_store_get_db (ombud_caseload_get_store (caseload));
+  sqlite3_stmt *stmt = prepare (db, "SELECT id FROM ombud WHERE deleted = 0 AND lower(name) = lower(?1)"
+                                    " ORDER BY id LIMIT 1", error);
+  char *id = NULL;
+
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_text (stmt, 1, person, -1, SQLITE_STATIC);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    id = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+  sqlite3_finalize (stmt);
+  if (id == NULL)
+    id = ombud_caseload_add_ombud (caseload, person, role == 1 ? "coordinator" : "ombud", error);
+  return id;
+}
+
+gboolean
+ombud_sync_confirm (OmbudCaseload  *caseload,
+                    guint64         device_id,
+                    const char     *ombud_id,
+                    GError        **error)
+{
+  OmbudStore *store = ombud_caseload_get_store (caseload);
+  OmbudIdentity *me = ombud_keyring_get_identity (ombud_caseload_get_keyring (caseload));
+  g_autoptr(OmbudSyncConfig) config = ombud_sync_config_load (store, error);
+  g_autofree char *person = NULL;
+  g_autofree char *owner = NULL;
+  g_autoptr(GBytes) cert_bytes = NULL;
+  OmbudCert cert = { 0 };
+  sqlite3_stmt *stmt;
+  guint role = 0;
+  gboolean found = FALSE;
+
+  if (config == NULL || config->role != 1 || config->state != OMBUD_SYNC_STATE_CONFIRMED)
+    return ombud_fail (error, OMBUD_SYNC_ERROR, OMBUD_SYNC_ERROR_FAILED,
+                       "only a confirmed coordinator's laptop can confirm devices");
+  stmt = prepare (ombud_store_get_db (store), "SELECT sign_pk, box_pk, person, role FROM sync_directory"
+                                             " WHERE device_id = ?1 AND state <> 2", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, (sqlite3_int64) device_id);
+  if (sqlite3_step (stmt) == SQLITE_ROW && sqlite3_column_bytes (stmt, 0) == 32 && sqlite3_column_bytes (stmt, 1) == 32)
+    {
+      memcpy (cert.sign_pk, sqlite3_column_blob (stmt, 0), 32);
+      memcpy (cert.box_pk, sqlite3_column_blob (stmt, 1), 32);
+      person = g_strdup ((const char *) sqlite3_column_text (stmt, 2));
+      role = (guint) sqlite3_column_int (stmt, 3);
+      found = ombud_device_id_from_sign_pk (cert.sign_pk) == device_id;
+    }
+  sqlite3_finalize (stmt);
+  if (!found)
+    return ombud_fail (error, OMBUD_SYNC_ERROR, OMBUD_SYNC_ERROR_FAILED,
+                       "no device %016" G_GINT64_MODIFIER "x is waiting at the office (sync first)", device_id);
+  owner = ombud_id ? g_strdup (ombud_id) : ombud_for_person (caseload, person, role, error);
+  if (owner == NULL)
+    return FALSE;
+  if (!ombud_uuid_parse (owner, cert.ombud_id))
+    return ombud_fail (error, OMBUD_SYNC_ERROR, OMBUD_SYNC_ERROR_FAILED, "“%s” is not an ombud id", owner);
+  cert.role = role == 1 ? OMBUD_DEVICE_ROLE_COORDINATOR : OMBUD_DEVICE_ROLE_OMBUD;
+  cert_bytes = ombud_cert_make (&cert, me);
+  return ombud_known_device_save (store, cert.sign_pk, cert.box_pk, cert.role, TRUE, owner, error)
+         && ombud_sync_outgoing_add (store, OMBUD_OUTGOING_CERT, cert_bytes, error)
+         && ombud_sync_grant_office_keys (caseload, device_id, cert.box_pk, error);
+}
