@@ -347,7 +347,7 @@ begin_request (struct MHD_Connection *connection,
     return respond_error (connection, req, MHD_HTTP_CONTENT_TOO_LARGE, "too-large",
                           "the body is larger than 16 MiB");
 
-  /* what the client says it sends, not more: the header may lie */
+  /* grown as bytes come, not sized by a Content-Length that may lie */
   req->body = g_byte_array_sized_new (MIN (declared, 64 * 1024));
   return MHD_YES;
 }
@@ -433,9 +433,10 @@ on_request (void                  *cls,
       size_t size = *upload_data_size;
 
       *upload_data_size = 0;
-      return receive (req, upload_data, size);
+      /* answered already (refused early): nothing more to keep */
+      return req->status != 0 ? MHD_YES : receive (req, upload_data, size);
     }
-  return dispatch (self, connection, req);
+  return req->status != 0 ? MHD_YES : dispatch (self, connection, req);
 }
 
 static const char *

@@ -322,47 +322,38 @@ owe_certs (OmbudCaseload  *caseload,
   return TRUE;
 }
 
-static guint
-accept_grants (OmbudKeyring      *keyring,
-               OmbudSyncResponse *response,
-               GError           **error)
+guint
+ombud_sync_accept_grants (OmbudCaseload  *caseload,
+                          GPtrArray      *grants,
+                          GError        **error)
 {
-  guint accepted = 0;
+  OmbudKeyring *keyring = ombud_caseload_get_keyring (caseload);
+  guint waiting = 0;
 
-  for (guint i = 0; i < response->grants->len; i++)
+  for (guint i = 0; i < grants->len; i++)
     {
       g_autoptr(GError) local_error = NULL;
-      GBytes *grant = response->grants->pdata[i];
 
-      if (ombud_keyring_accept_grant (keyring, grant, &local_error))
-        accepted++;
-      else if (local_error->domain != OMBUD_KEYRING_ERROR)
+      if (ombud_keyring_accept_grant (keyring, grants->pdata[i], &local_error))
+        continue;
+      if (local_error->domain != OMBUD_KEYRING_ERROR)
         {
           g_propagate_error (error, g_steal_pointer (&local_error));
           return G_MAXUINT;
         }
+      /* From a device not trusted yet, or for a case not here yet: it may
+       * pass once they are; the rest never will. */
+      if (local_error->code == OMBUD_KEYRING_ERROR_UNKNOWN_GRANTER
+          || local_error->code == OMBUD_KEYRING_ERROR_NOT_TRUSTED)
+        waiting++;
     }
-  return accepted;
-}
-
-static guint
-count_keys (OmbudStore *store)
-{
-  sqlite3_stmt *stmt = NULL;
-  guint n = 0;
-
-  if (sqlite3_prepare_v2 (ombud_store_get_db (store), "SELECT count(*) FROM sync_key", -1, &stmt, NULL) == SQLITE_OK
-      && sqlite3_step (stmt) == SQLITE_ROW)
-    n = (guint) sqlite3_column_int (stmt, 0);
-  sqlite3_finalize (stmt);
-  return n;
+  return waiting;
 }
 
 gboolean
 ombud_sync_directory_apply (OmbudCaseload      *caseload,
                             OmbudSyncConfig    *config,
                             OmbudSyncResponse  *response,
-                            guint              *n_new_keys,
                             GError            **error)
 {
   OmbudStore *store = ombud_caseload_get_store (caseload);
@@ -372,10 +363,8 @@ ombud_sync_directory_apply (OmbudCaseload      *caseload,
   g_autoptr(GHashTable) trusted = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free,
                                                           (GDestroyNotify) trusted_free);
   g_autoptr(GPtrArray) certs = parse_certs (response);
-  guint keys_before = count_keys (store);
   Trusted *self_entry;
 
-  *n_new_keys = 0;
   if (!save_directory (store, response, error) || !load_trusted (store, trusted, error))
     return FALSE;
   trust (trusted, me, ombud_identity_get_sign_pk (identity), ombud_identity_get_box_pk (identity),
@@ -394,9 +383,6 @@ ombud_sync_directory_apply (OmbudCaseload      *caseload,
     config->ombud_id = g_strdup (self_entry->ombud_id);
   if (!save_trusted (store, trusted, me, error))
     return FALSE;
-  if (accept_grants (keyring, response, error) == G_MAXUINT)
-    return FALSE;
-  *n_new_keys = count_keys (store) - MIN (keys_before, count_keys (store));
   return config->role != 1 || owe_certs (caseload, trusted, certs, me, error);
 }
 

@@ -22,13 +22,18 @@ typedef enum {
 
 /* Keeps the office's list of devices, works out which are trusted (saved as
  * known devices with the role and ombud their certificate gives), sets
- * config->confirmer and config->ombud_id, accepts the key grants to this
- * device, and queues the certificates a coordinator owes (§6).
- * *n_new_keys counts keys this device did not hold before. */
+ * config->confirmer and config->ombud_id, and queues the certificates a
+ * coordinator owes (§6). */
 gboolean  ombud_sync_directory_apply   (OmbudCaseload      *caseload,
                                         OmbudSyncConfig    *config,
                                         OmbudSyncResponse  *response,
-                                        guint              *n_new_keys,
+                                        GError            **error);
+
+/* Keeps the keys granted to this device.  Returns how many grants may pass
+ * later (their granter or case is not known here yet), G_MAXUINT when the
+ * store fails. */
+guint     ombud_sync_accept_grants     (OmbudCaseload      *caseload,
+                                        GPtrArray          *grants,
                                         GError            **error);
 
 /* Queues grants of this device's case keys to its ombud's other trusted

@@ -510,6 +510,11 @@ open_and_apply (Round    *round,
     return KEPT;
   cs = ombud_seal_open (sealed, round->config->org_id, sign_pk, ombud_caseload_get_keyring (self->caseload),
                         &missing, NULL);
+  /* Only a client tier, on a coordinator's laptop: nothing here is for it
+   * (PROTOCOL.md §6; the policy that gives coordinators case keys is not
+   * built yet, and with it these would be kept). */
+  if (cs == NULL && missing == OMBUD_SEAL_MISSING_CLIENT && round->config->role == 1)
+    return OPENED_WHOLE;
   if (cs == NULL)
     return KEPT;
   if (missing & OMBUD_SEAL_MISSING_CLIENT && round->config->role == 0)
@@ -684,6 +689,43 @@ rotate_office_key (Round              *round,
   return TRUE;
 }
 
+static guint
+count_keys (sqlite3 *db)
+{
+  return count_rows (db, "SELECT count(*) FROM sync_key");
+}
+
+/* The directory, when it moved: trust first, then the keys granted; a grant
+ * for a case this replica does not have yet is tried again once the
+ * response's changesets are in, and while one still waits the directory
+ * is asked for again next time. */
+static gboolean
+take_directory (Round              *round,
+                OmbudSyncResponse  *resp,
+                guint              *waiting,
+                GError            **error)
+{
+  *waiting = 0;
+  if (resp->directory <= round->config->directory)
+    return TRUE;
+  if (!ombud_sync_directory_apply (round->engine->caseload, round->config, resp, error))
+    return FALSE;
+  *waiting = ombud_sync_accept_grants (round->engine->caseload, resp->grants, error);
+  return *waiting != G_MAXUINT;
+}
+
+static gboolean
+take_late_grants (Round              *round,
+                  OmbudSyncResponse  *resp,
+                  guint              *waiting,
+                  GError            **error)
+{
+  if (*waiting == 0)
+    return TRUE;
+  *waiting = ombud_sync_accept_grants (round->engine->caseload, resp->grants, error);
+  return *waiting != G_MAXUINT;
+}
+
 /* Everything a response says, and the cursor that covers it, in one
  * transaction. */
 static gboolean
@@ -693,23 +735,25 @@ apply_response (Round              *round,
 {
   OmbudSyncConfig *config = round->config;
   sqlite3 *db = db_of (round->engine);
-  guint new_keys = 0;
+  guint keys_before, new_keys = 0, waiting = 0;
   gboolean ok;
 
   if (!ombud_vfs_exec (db, "BEGIN IMMEDIATE", error))
     return FALSE;
+  keys_before = count_keys (db);
   config->state = resp->state;
-  ok = (resp->directory <= config->directory
-        || ombud_sync_directory_apply (round->engine->caseload, config, resp, &new_keys, error))
+  ok = take_directory (round, resp, &waiting, error)
        && forget_sent (round, resp, error)
        && (!round->escrow_sent
            || ombud_vfs_exec (db, "DELETE FROM kv WHERE key = 'sync.escrow_pending'", error))
        && apply_pulled (round, resp, error)
-       && (new_keys == 0 || retry_held (round, error))
+       && take_late_grants (round, resp, &waiting, error)
+       && ((new_keys = count_keys (db) - MIN (keys_before, count_keys (db))) == 0 || retry_held (round, error))
        && rotate_office_key (round, resp, error);
   if (ok)
     {
-      config->directory = MAX (config->directory, resp->directory);
+      if (waiting == 0)
+        config->directory = MAX (config->directory, resp->directory);
       config->cursor = resp->cursor;
       config->last_success_ms = g_get_real_time () / 1000;
       ok = ombud_sync_config_save (ombud_caseload_get_store (round->engine->caseload), config, error)

@@ -1,0 +1,271 @@
+/* test-sync-e2e.c: laptops and a coordinator converge through ombud-office
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Over real HTTP on loopback: two ombuds (one with two laptops) and a
+ * coordinator work offline in random orders and sync at random moments;
+ * afterwards every device holds exactly what it should — its ombud's
+ * cases with their client tier, the coordinator the office tier of all —
+ * and the replicas agree field for field and conflict for conflict.
+ */
+#include "office-fixture.h"
+
+#include <sqlite3.h>
+
+#include "ombud-sync-state.h"
+
+typedef struct {
+  TestOffice *office;
+  TestLaptop *coord;
+  TestLaptop *a1, *a2, *b1;
+  TestLaptop *all[4];
+  GRand      *rand;
+  guint       marks;
+  GHashTable *creators;   /* case id -> the laptop that made it */
+} Team;
+
+static const char *const municipalities[] = { "Östersund", "Krokom", "Åre" };
+
+static char *
+ombud_id_of (TestLaptop *laptop)
+{
+  g_autoptr(OmbudSyncConfig) config = ombud_sync_config_load (laptop->replica->store, NULL);
+
+  g_assert_nonnull (config);
+  g_assert_nonnull (config->ombud_id);
+  return g_strdup (config->ombud_id);
+}
+
+static Team *
+team_new (guint32 seed)
+{
+  Team *t = g_new0 (Team, 1);
+  g_autoptr(GError) error = NULL;
+  static const char *codes[] = { "2380", "2309", "2321" };
+
+  t->rand = g_rand_new_with_seed (seed);
+  t->creators = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  t->office = test_office_new (NULL, NULL);
+  t->coord = test_laptop_new (t->office, NULL, "Cecilia Samordnare", TRUE);
+  for (guint i = 0; i < G_N_ELEMENTS (municipalities); i++)
+    {
+      g_autofree char *id = ombud_caseload_add_municipality (t->coord->replica->caseload, codes[i],
+                                                             municipalities[i], 10000, &error);
+      g_assert_no_error (error);
+    }
+  t->a1 = test_laptop_new (t->office, NULL, "Anna Ombud", FALSE);
+  t->a2 = test_laptop_new (t->office, NULL, "Anna Ombud", FALSE);
+  t->b1 = test_laptop_new (t->office, NULL, "Bertil Ombud", FALSE);
+  test_laptop_admit (t->coord, t->a1);
+  test_laptop_admit (t->coord, t->a2);
+  test_laptop_admit (t->coord, t->b1);
+  t->all[0] = t->coord;
+  t->all[1] = t->a1;
+  t->all[2] = t->a2;
+  t->all[3] = t->b1;
+  return t;
+}
+
+static void
+team_free (Team *t)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (t->all); i++)
+    test_laptop_free (t->all[i]);
+  test_office_free (t->office);
+  g_rand_free (t->rand);
+  g_hash_table_unref (t->creators);
+  g_free (t);
+}
+
+/* A random case of the laptop's own (assigned to its ombud), or NULL. */
+static char *
+some_case (Team       *t,
+           TestLaptop *laptop)
+{
+  g_autofree char *ids = test_laptop_digest (laptop,
+    "SELECT c.id FROM client_case c JOIN case_state s ON s.id = c.id"
+    " WHERE c.deleted = 0 AND s.closed_on IS NULL AND c.client_tier_destroyed IS NOT 1"
+    " AND c.client_name IS NOT NULL ORDER BY c.id");
+  g_auto(GStrv) lines = g_strsplit (ids, "\n", -1);
+  guint n = g_strv_length (lines);
+
+  if (n <= 1)
+    return NULL;
+  return g_strdup (lines[g_rand_int_range (t->rand, 0, (gint32) n - 1)]);
+}
+
+static void
+do_something (Team       *t,
+              TestLaptop *laptop)
+{
+  OmbudCaseload *caseload = laptop->replica->caseload;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *case_id = some_case (t, laptop);
+  g_autofree char *text = g_strdup_printf ("mark-%u", t->marks++);
+  g_autofree char *made = NULL;
+  static const char *genders[] = { "woman", "man", "other" };
+  guint what = g_rand_int_range (t->rand, 0, 6);
+
+  if (case_id == NULL || what == 0)
+    {
+      OmbudCaseInput in = { text, municipalities[g_rand_int_range (t->rand, 0, 3)],
+                            genders[g_rand_int_range (t->rand, 0, 3)], g_rand_int_range (t->rand, 1940, 2005),
+                            FALSE, FALSE, NULL };
+      made = ombud_caseload_add_case (caseload, &in, &error);
+      if (made)
+        g_hash_table_insert (t->creators, g_strdup (made), laptop);
+      /* The coordinator takes a case in and gives it to an ombud. */
+      if (made && laptop == t->coord)
+        {
+          g_autofree char *owner = ombud_id_of (g_rand_boolean (t->rand) ? t->a1 : t->b1);
+          ombud_caseload_assign_case (caseload, made, owner, &error);
+        }
+    }
+  else if (what == 1)
+    made = ombud_caseload_add_note (caseload, case_id, text, TRUE, &error);
+  else if (what == 2)
+    {
+      OmbudContactInput in = { NULL, 45, "home_visit", NULL, 12, 20 };
+      made = ombud_caseload_add_contact (caseload, case_id, &in, &error);
+    }
+  else if (what == 3)
+    ombud_caseload_set_field (caseload, "client_case", case_id, "birth_year",
+                              g_variant_new_int64 (g_rand_int_range (t->rand, 1940, 2005)), &error);
+  else if (what == 4)
+    ombud_caseload_set_field (caseload, "client_case", case_id, "client_contact",
+                              g_variant_new_string (text), &error);
+  else
+    ombud_caseload_close_case (caseload, case_id, "goals_met", NULL, &error);
+  g_assert_no_error (error);
+}
+
+static void
+sync_all (Team *t)
+{
+  for (guint round = 0; round < 3; round++)
+    for (guint i = 0; i < G_N_ELEMENTS (t->all); i++)
+      test_laptop_sync (t->all[(i + round) % G_N_ELEMENTS (t->all)]);
+}
+
+#define OFFICE_TIER "SELECT id, municipality_id, gender, birth_year, assigned_ombud FROM client_case" \
+                    " WHERE deleted = 0 AND assigned_ombud = '%s' ORDER BY id"
+#define CLIENT_TIER "SELECT id, client_name, client_contact FROM client_case" \
+                    " WHERE deleted = 0 AND assigned_ombud = '%s' ORDER BY id"
+#define EVENTS      "SELECT e.id, e.kind, e.on_date FROM case_event e JOIN client_case c ON c.id = e.case_id" \
+                    " WHERE c.assigned_ombud = '%s' ORDER BY e.id"
+#define NOTES       "SELECT n.id, n.body FROM note n JOIN client_case c ON c.id = n.case_id" \
+                    " WHERE c.assigned_ombud = '%s' ORDER BY n.id"
+#define CONFLICTS   "SELECT f.tbl, f.rec, f.field, f.hlc, f.device FROM conflict f" \
+                    " JOIN client_case c ON c.id = f.case_id WHERE c.assigned_ombud = '%s'" \
+                    " AND f.field NOT IN ('client_name', 'client_contact', 'body') ORDER BY 1, 2, 3, 4, 5"
+
+static void
+assert_same (TestLaptop *x,
+             TestLaptop *y,
+             const char *format,
+             const char *ombud_id)
+{
+  g_autofree char *sql = g_strdup_printf (format, ombud_id);
+  g_autofree char *dx = test_laptop_digest (x, sql);
+  g_autofree char *dy = test_laptop_digest (y, sql);
+
+  g_assert_cmpstr (dx, ==, dy);
+}
+
+static gint64
+count_for (TestLaptop *laptop,
+           const char *format,
+           const char *ombud_id)
+{
+  g_autofree char *sql = g_strdup_printf (format, ombud_id);
+
+  return test_laptop_count (laptop, sql);
+}
+
+static void
+assert_converged (Team *t)
+{
+  g_autofree char *a = ombud_id_of (t->a1);
+  g_autofree char *b = ombud_id_of (t->b1);
+  g_autofree char *a2 = ombud_id_of (t->a2);
+
+  g_assert_cmpstr (a, ==, a2);
+  g_assert_cmpstr (a, !=, b);
+  for (guint i = 0; i < G_N_ELEMENTS (t->all); i++)
+    {
+      g_assert_cmpint (test_laptop_count (t->all[i], "SELECT count(*) FROM outbox WHERE hold IS NULL"), ==, 0);
+      g_assert_cmpint (test_laptop_count (t->all[i], "SELECT count(*) FROM sync_held"), ==, 0);
+      assert_same (t->all[i], t->coord, "SELECT id, name, code%s FROM municipality ORDER BY id", "");
+      assert_same (t->all[i], t->coord, "SELECT id, name, role%s FROM ombud ORDER BY id", "");
+    }
+  /* Anna's two laptops hold the same cases, client tier and all. */
+  g_assert_cmpint (count_for (t->a1, "SELECT count(*) FROM client_case WHERE assigned_ombud = '%s'", a), >, 0);
+  assert_same (t->a1, t->a2, OFFICE_TIER, a);
+  assert_same (t->a1, t->a2, CLIENT_TIER, a);
+  assert_same (t->a1, t->a2, NOTES, a);
+  assert_same (t->a1, t->a2, EVENTS, a);
+  assert_same (t->a1, t->a2, CONFLICTS, a);
+  /* Each ombud's laptops hold nothing of the other's cases. */
+  g_assert_cmpint (count_for (t->b1, "SELECT count(*) FROM client_case WHERE assigned_ombud = '%s'", a), ==, 0);
+  g_assert_cmpint (count_for (t->a1, "SELECT count(*) FROM client_case WHERE assigned_ombud = '%s'", b), ==, 0);
+  g_assert_cmpint (count_for (t->a2, "SELECT count(*) FROM client_case WHERE assigned_ombud = '%s'", b), ==, 0);
+  g_assert_cmpint (count_for (t->b1, "SELECT count(*) FROM note n JOIN client_case c ON c.id = n.case_id"
+                                     " WHERE c.assigned_ombud = '%s'", a), ==, 0);
+  /* The coordinator: the office tier of every case, equal to the owners'. */
+  assert_same (t->coord, t->a1, OFFICE_TIER, a);
+  assert_same (t->coord, t->b1, OFFICE_TIER, b);
+  assert_same (t->coord, t->a1, EVENTS, a);
+  assert_same (t->coord, t->b1, EVENTS, b);
+  assert_same (t->coord, t->a1, CONFLICTS, a);
+  assert_same (t->coord, t->b1, CONFLICTS, b);
+  /* … and none of the client tier of the cases an ombud made; those it
+   * took in itself it made the key of, and their owners got it. */
+  {
+    GHashTableIter iter;
+    gpointer id, creator;
+
+    g_hash_table_iter_init (&iter, t->creators);
+    while (g_hash_table_iter_next (&iter, &id, &creator))
+      {
+        g_autofree char *sql = g_strdup_printf ("SELECT count(*) FROM client_case WHERE id = '%s'"
+                                                " AND (client_name IS NOT NULL OR client_contact IS NOT NULL)",
+                                                (char *) id);
+        g_autofree char *notes = g_strdup_printf ("SELECT count(*) FROM note WHERE case_id = '%s'"
+                                                  " AND body IS NOT NULL", (char *) id);
+        gboolean by_coord = creator == (gpointer) t->coord;
+
+        g_assert_cmpint (test_laptop_count (t->coord, sql), ==, by_coord ? 1 : 0);
+        if (!by_coord)
+          g_assert_cmpint (test_laptop_count (t->coord, notes), ==, 0);
+      }
+  }
+}
+
+static void
+test_team_converges (void)
+{
+  for (guint32 seed = 1; seed <= 3; seed++)
+    {
+      Team *t = team_new (seed);
+
+      for (guint step = 0; step < 60; step++)
+        {
+          TestLaptop *laptop = t->all[g_rand_int_range (t->rand, 0, G_N_ELEMENTS (t->all))];
+
+          do_something (t, laptop);
+          if (g_rand_double (t->rand) < 0.25)
+            test_laptop_sync (laptop);
+        }
+      sync_all (t);
+      assert_converged (t);
+      team_free (t);
+    }
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/sync/e2e/team-converges", test_team_converges);
+  return g_test_run ();
+}
