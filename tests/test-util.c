@@ -227,3 +227,45 @@ test_replica_free (TestReplica *r)
   g_free (r->dir);
   g_free (r);
 }
+
+static void
+run_shell_in (const char *dir,
+              const char *command)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *err = NULL;
+  const char *argv[] = { "/bin/sh", "-c", command, NULL };
+  int status = 0;
+
+  g_assert_true (g_spawn_sync (dir, (char **) argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL,
+                               NULL, &err, &status, &error));
+  g_assert_no_error (error);
+  if (!g_spawn_check_wait_status (status, NULL))
+    g_error ("“%s” failed: %s", command, err);
+}
+
+void
+test_make_tls_cert (const char  *dir,
+                    const char  *name,
+                    const char  *san,
+                    char       **cert_path,
+                    char       **key_path,
+                    char       **pin)
+{
+  g_autofree char *make = g_strdup_printf (
+    "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes"
+    " -subj /CN=%s -addext subjectAltName=%s -days 2 -keyout %s-key.pem -out %s-cert.pem",
+    name, san, name, name);
+  g_autofree char *hash = g_strdup_printf (
+    "openssl x509 -in %s-cert.pem -pubkey -noout | openssl pkey -pubin -outform der"
+    " | openssl dgst -sha256 -binary | base64 > %s-pin", name, name);
+  g_autofree char *pin_path = g_strdup_printf ("%s/%s-pin", dir, name);
+  g_autofree char *pin_text = NULL;
+
+  run_shell_in (dir, make);
+  run_shell_in (dir, hash);
+  *cert_path = g_strdup_printf ("%s/%s-cert.pem", dir, name);
+  *key_path = g_strdup_printf ("%s/%s-key.pem", dir, name);
+  g_assert_true (g_file_get_contents (pin_path, &pin_text, NULL, NULL));
+  *pin = g_strconcat ("sha256//", g_strstrip (pin_text), NULL);
+}

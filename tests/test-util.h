@@ -32,6 +32,16 @@ GBytes   *test_read_file           (const char *path);
 void      test_write_file          (const char *path,
                                     GBytes     *bytes);
 
+/* A self-signed certificate for name (with subjectAltName san, e.g.
+ * "IP:127.0.0.1,DNS:localhost") made by the openssl command in dir, and
+ * its public key pin in libcurl's "sha256//BASE64" form. */
+void      test_make_tls_cert       (const char  *dir,
+                                    const char  *name,
+                                    const char  *san,
+                                    char       **cert_path,
+                                    char       **key_path,
+                                    char       **pin);
+
 /* ombud-cli run as the real program ($OMBUD_CLI), standard input from a
  * file so that a command failing before it reads cannot SIGPIPE the test. */
 typedef struct {
