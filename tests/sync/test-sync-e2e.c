@@ -56,6 +56,14 @@ team_new (guint32 seed)
   t->a1 = test_laptop_new (t->office, NULL, "Anna Ombud", FALSE);
   t->a2 = test_laptop_new (t->office, NULL, "Anna Ombud", FALSE);
   t->b1 = test_laptop_new (t->office, NULL, "Bertil Ombud", FALSE);
+  /* Work from before the laptop was confirmed waits for its keys. */
+  {
+    g_autofree char *early = ombud_caseload_add_deficiency (t->a1->replica->caseload, "local",
+                                                            "forsakringskassan", "före-bekräftelse", NULL, &error);
+    g_assert_no_error (error);
+    test_laptop_sync (t->a1);
+    g_assert_cmpint (test_laptop_count (t->a1, "SELECT count(*) FROM outbox"), ==, 1);
+  }
   test_laptop_admit (t->coord, t->a1);
   test_laptop_admit (t->coord, t->a2);
   test_laptop_admit (t->coord, t->b1);
@@ -197,6 +205,8 @@ assert_converged (Team *t)
       g_assert_cmpint (test_laptop_count (t->all[i], "SELECT count(*) FROM sync_held"), ==, 0);
       assert_same (t->all[i], t->coord, "SELECT id, name, code%s FROM municipality ORDER BY id", "");
       assert_same (t->all[i], t->coord, "SELECT id, name, role%s FROM ombud ORDER BY id", "");
+      g_assert_cmpint (test_laptop_count (t->all[i], "SELECT count(*) FROM deficiency"
+                                                     " WHERE description = 'före-bekräftelse'"), ==, 1);
     }
   /* Anna's two laptops hold the same cases, client tier and all. */
   g_assert_cmpint (count_for (t->a1, "SELECT count(*) FROM client_case WHERE assigned_ombud = '%s'", a), >, 0);
