@@ -7,6 +7,7 @@
 #include <sqlite3.h>
 
 #include "ombud-identity.h"
+#include "ombud-sync-directory.h"
 #include "ombud-sync-engine.h"
 #include "ombud-sync-message.h"
 #include "ombud-sync-state.h"
@@ -238,5 +239,39 @@ cli_confirm (CliCall *call)
   if (!ombud_sync_engine_sync (engine, NULL, &error))
     return cli_fail (error);
   cli_print ("Confirmed device %s; it gets its keys at its next sync.\n", args[0]);
+  return CLI_OK;
+}
+
+int
+cli_policy (CliCall *call)
+{
+  g_autofree char *client = NULL;
+  const GOptionEntry entries[] = {
+    { "coordinators-read-client", 0, 0, G_OPTION_ARG_STRING, &client, NULL, NULL },
+    { NULL }
+  };
+  static const char *const on_off[] = { "on", "off", NULL };
+  g_auto(GStrv) args = NULL;
+  g_autoptr(OmbudCaseload) caseload = NULL;
+  g_autoptr(OmbudSyncConfig) config = NULL;
+  GError *error = NULL;
+
+  if (!cli_parse (call, entries, &args, &error)
+      || (client && !cli_check_choice ("--coordinators-read-client", client, on_off, &error))
+      || (caseload = cli_open (call, &error)) == NULL)
+    return cli_fail (error);
+  config = ombud_sync_config_load (ombud_caseload_get_store (caseload), &error);
+  if (error)
+    return cli_fail (error);
+  if (client != NULL)
+    {
+      if (config == NULL || config->role != 1)
+        return cli_fail (g_error_new (CLI_ERROR, CLI_ERROR_FAILED,
+                                      "only a coordinator's laptop sets the organisation's policy"));
+      if (!ombud_caseload_set_client_access (caseload, g_str_equal (client, "on"), &error))
+        return cli_fail (error);
+    }
+  cli_print ("Coordinators read the client tier: %s\n",
+             config && ombud_sync_client_access (caseload, config) ? "on" : "off");
   return CLI_OK;
 }

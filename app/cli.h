@@ -131,6 +131,7 @@ int cli_sync (CliCall *call);
 int cli_status (CliCall *call);
 int cli_devices (CliCall *call);
 int cli_confirm (CliCall *call);
+int cli_policy (CliCall *call);
 int cli_init (CliCall *call);
 int cli_unlock_check (CliCall *call);
 int cli_passwd (CliCall *call);

@@ -91,6 +91,8 @@ static const Entry entries[] = {
   { OFFICE, { NULL, "devices", "[--json]", 0, 0, cli_devices, "the organisation's devices, as of the last sync" }, FALSE },
   { OFFICE, { NULL, "confirm", "DEVICE [--ombud OMBUD_ID]", 1, 1, cli_confirm,
               "a coordinator admits a device after comparing its fingerprint" }, FALSE },
+  { OFFICE, { NULL, "policy", "[--coordinators-read-client on|off]", 0, 0, cli_policy,
+              "the organisation's policy; a coordinator sets it (default off)" }, FALSE },
 
   { SYNC, { NULL, "conflicts", "[--json]", 0, 0, cli_conflicts, "edits made elsewhere at the same time" }, FALSE },
   { SYNC, { NULL, "resolve", "CONFLICT --keep mine|theirs", 1, 1, cli_resolve,

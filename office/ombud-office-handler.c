@@ -142,7 +142,7 @@ ombud_office_init_org (OmbudOfficeBackend *backend,
 /* /v1/enrol */
 
 static gboolean
-has_confirmed_coordinator (OmbudOfficeBackend *backend,
+has_founding_coordinator (OmbudOfficeBackend *backend,
                            GError            **error)
 {
   g_autoptr(GPtrArray) devices = ombud_office_backend_list_devices (backend, error);
@@ -150,7 +150,9 @@ has_confirmed_coordinator (OmbudOfficeBackend *backend,
   for (guint i = 0; devices && i < devices->len; i++)
     {
       OmbudOfficeDevice *d = devices->pdata[i];
-      if (d->role == OMBUD_OFFICE_ROLE_COORDINATOR && d->state == OMBUD_OFFICE_DEVICE_CONFIRMED)
+      /* A revoked coordinator counts: the organisation was founded, and a
+       * new coordinator is confirmed by another, never by enrolment. */
+      if (d->role == OMBUD_OFFICE_ROLE_COORDINATOR && d->state != OMBUD_OFFICE_DEVICE_PENDING)
         return TRUE;
     }
   return FALSE;
@@ -197,7 +199,7 @@ enrol_device (OmbudOfficeBackend      *backend,
   existing = ombud_office_backend_get_device (backend, device->device_id, NULL);
   if (existing != NULL)
     return refuse (status, outcome, 409, "exists", "this device is enrolled already");
-  first = role == OMBUD_OFFICE_ROLE_COORDINATOR && !has_confirmed_coordinator (backend, &error);
+  first = role == OMBUD_OFFICE_ROLE_COORDINATOR && !has_founding_coordinator (backend, &error);
   if (error)
     return refuse (status, outcome, 503, "unavailable", "%s", error->message);
   device->role = role;
@@ -238,7 +240,7 @@ ombud_office_handle_enrol (OmbudOfficeBackend *backend,
   device->device_id = ombud_device_id_from_sign_pk (req->sign_pk);
   memcpy (device->sign_pk, req->sign_pk, 32);
   memcpy (device->box_pk, req->box_pk, 32);
-  device->name = g_strndup (req->name, 64);
+  device->name = g_utf8_substring (req->name, 0, MIN (g_utf8_strlen (req->name, -1), 64));
   outcome->device_id = device->device_id;
 
   if (!ombud_office_backend_begin (backend, &error))
@@ -331,9 +333,12 @@ take_cert (SyncCall *call,
       || role_coordinator != is_coordinator (subject))
     return deny (call, 403, "forbidden",
                  "a certificate for a device, keys or role this office did not enrol");
+  /* Devices that trusted it still certify it now and then; it is gone. */
   if (subject->state == OMBUD_OFFICE_DEVICE_REVOKED)
-    return deny (call, 403, "forbidden", "a certificate for a revoked device");
+    return TRUE;
   ombud_id = ombud_uuid_format (cert.ombud_id);
+  if (*ombud_id == '\0')
+    return deny (call, 400, "malformed", "a certificate that names no ombud");
   if (!ombud_office_backend_add_cert (call->backend, cert.subject, cert.certifier, bytes, &error)
       || (subject->ombud_id == NULL
           && !ombud_office_backend_set_device_state (call->backend, cert.subject,
@@ -371,8 +376,11 @@ take_grant (SyncCall *call,
   if (g[1] == OMBUD_KEY_OFFICE && !is_coordinator (call->device))
     return deny (call, 403, "forbidden", "only a coordinator's device may grant the office key");
   recipient = ombud_office_backend_get_device (call->backend, read_u64 (g + GRANT_RECIPIENT), NULL);
-  if (recipient == NULL || recipient->state == OMBUD_OFFICE_DEVICE_REVOKED)
-    return deny (call, 403, "forbidden", "a key grant to a device that is not enrolled, or revoked");
+  if (recipient == NULL)
+    return deny (call, 403, "forbidden", "a key grant to a device that is not enrolled");
+  /* Granted before its owner heard of the revocation: it goes nowhere. */
+  if (recipient->state == OMBUD_OFFICE_DEVICE_REVOKED)
+    return TRUE;
   epoch = (guint32) g[2] | (guint32) g[3] << 8 | (guint32) g[4] << 16 | (guint32) g[5] << 24;
   if (!ombud_office_backend_add_grant (call->backend, recipient->device_id, g[1], epoch, g + 6,
                                        bytes, &error))
@@ -389,10 +397,15 @@ take_route (SyncCall     *call,
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *current = NULL;
-  guint8 check[16];
+  g_autofree char *canonical = NULL;
+  guint8 raw[16];
 
-  if (memcmp (case_id, zero_case, 16) == 0 || !ombud_uuid_parse (ombud_id, check))
+  if (memcmp (case_id, zero_case, 16) == 0 || !ombud_uuid_parse (ombud_id, raw)
+      || memcmp (raw, zero_case, 16) == 0)
     return deny (call, 400, "malformed", "a route needs a case and an ombud id");
+  /* One spelling of an id, as devices write them. */
+  canonical = ombud_uuid_format (raw);
+  ombud_id = canonical;
   current = ombud_office_backend_get_route (call->backend, case_id, &error);
   if (error)
     return storage_failed (call, error);
@@ -489,7 +502,8 @@ take_pushed (SyncCall *call)
   OmbudSyncRequest *req = call->request;
 
   if (call->device->state != OMBUD_OFFICE_DEVICE_CONFIRMED
-      && (req->changesets->len || req->grants->len || req->certs->len || req->routes->len))
+      && (req->changesets->len || req->grants->len || req->certs->len || req->routes->len
+          || g_variant_n_children (req->extensions) > 0))
     return deny (call, 403, "not-confirmed",
                  "this device is waiting for a coordinator to confirm it");
   for (guint i = 0; i < req->certs->len; i++)
@@ -676,6 +690,13 @@ serve_request (SyncCall                  *call,
   GBytes *reply;
 
   crypto_generichash (hash, sizeof hash, g_bytes_get_data (envelope, NULL), g_bytes_get_size (envelope), NULL, 0);
+  if (d->state == OMBUD_OFFICE_DEVICE_REVOKED)
+    {
+      call->response->state = OMBUD_SYNC_STATE_REVOKED;
+      g_strlcpy (call->outcome->error_code, "revoked", sizeof call->outcome->error_code);
+      *call->status = 403;
+      return seal_response (call, h, tx);
+    }
   /* The last request again, byte for byte: a retry after a cut connection
    * gets the same answer and changes nothing (PROTOCOL.md §5). */
   if (d->last_response && memcmp (h->request_id, d->last_request_id, 16) == 0
@@ -687,13 +708,6 @@ serve_request (SyncCall                  *call,
   if (h->time_ms <= d->last_request_ms)
     return refuse (call->status, call->outcome, 409, "replayed",
                    "the request is not newer than this device's last one");
-  if (d->state == OMBUD_OFFICE_DEVICE_REVOKED)
-    {
-      call->response->state = OMBUD_SYNC_STATE_REVOKED;
-      g_strlcpy (call->outcome->error_code, "revoked", sizeof call->outcome->error_code);
-      *call->status = 403;
-      return seal_response (call, h, tx);
-    }
   call->request = ombud_sync_request_decode (body, &error);
   if (call->request == NULL)
     return refuse (call->status, call->outcome, 400, "malformed", "%s", error->message);
@@ -746,6 +760,8 @@ ombud_office_handle_sync (OmbudOfficeBackend *backend,
   if (memcmp (h.org_id, org->org_id, 16) != 0)
     return refuse (status, outcome, 403, "wrong-org", "this office serves another organisation");
   device = ombud_office_backend_get_device (backend, h.device_id, &error);
+  if (device == NULL && !g_error_matches (error, OMBUD_OFFICE_BACKEND_ERROR, OMBUD_OFFICE_BACKEND_ERROR_NOT_FOUND))
+    return refuse (status, outcome, 503, "unavailable", "%s", error->message);
   if (device == NULL)
     return refuse (status, outcome, 401, "unknown-device", "no device %016" G_GINT64_MODIFIER "x is enrolled here",
                    h.device_id);

@@ -465,6 +465,16 @@ sink_all (const FieldValue *fields,
     if (fields[i].value)
       g_variant_unref (g_variant_ref_sink (fields[i].value));
 }
+gboolean
+ombud_caseload_set_client_access (OmbudCaseload  *self,
+                                  gboolean        coordinators_read_client,
+                                  GError        **error)
+{
+  FieldValue fields[] = { { "coordinators_read_client", INT (coordinators_read_client ? 1 : 0) } };
+
+  return write_record (self, "", "organisation", OMBUD_ORGANISATION_RECORD, fields, 1, error);
+}
+
 char *
 ombud_caseload_add_municipality (OmbudCaseload  *self,
                                  const char     *code,

@@ -58,6 +58,15 @@ guint64        ombud_caseload_get_device_id   (OmbudCaseload            *self);
 OmbudKeyring  *ombud_caseload_get_keyring     (OmbudCaseload            *self);
 char          *ombud_caseload_today           (OmbudCaseload            *self);
 
+/* The team's one organisation record */
+#define OMBUD_ORGANISATION_RECORD "00000000-0000-4000-8000-00000000000a"
+
+/* The organisation's policy: may coordinators read the client tier?  A
+ * team record like any other; devices honour it only as a coordinator
+ * wrote it (sync/PROTOCOL.md §6). */
+gboolean       ombud_caseload_set_client_access (OmbudCaseload          *self,
+                                               gboolean                  coordinators_read_client,
+                                               GError                  **error);
 char          *ombud_caseload_add_municipality (OmbudCaseload           *self,
                                                const char               *code,
                                                const char               *name,

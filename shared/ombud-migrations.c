@@ -190,6 +190,12 @@ static const OmbudMigration migrations[] = {
     "CREATE TABLE sync_directory (device_id INTEGER PRIMARY KEY, sign_pk BLOB NOT NULL,"
     "  box_pk BLOB NOT NULL, person TEXT NOT NULL, role INTEGER NOT NULL,"
     "  state INTEGER NOT NULL, name TEXT NOT NULL) STRICT;" },
+
+  /* The organisation's policy on the client tier: when a coordinator turns
+   * it on, case keys are also granted to coordinators' devices
+   * (DESIGN.md §3, sync/PROTOCOL.md §6). */
+  { 6,
+    "ALTER TABLE organisation ADD COLUMN coordinators_read_client INTEGER;" },
 };
 
 const OmbudMigration *

@@ -458,14 +458,17 @@ ombud_sync_grant_office_keys (OmbudCaseload  *caseload,
 
 /* The devices of the ombud a case is assigned to get its key from a device
  * that holds it: the ombud's own laptop that made it, or the coordinator
- * who took the case in.  A case this device lacks the key of is another
- * device's to grant; an ombud's device grants only its own ombud's cases
- * (handing a case over is the issue of consent, PROTOCOL.md §6). */
+ * who took the case in; coordinators' devices too when the organisation's
+ * policy lets them read the client tier.  A case this device lacks the key
+ * of is another device's to grant; an ombud's device grants only its own
+ * ombud's cases (handing a case over needs the client's consent, a later
+ * part of PROTOCOL.md §6). */
 static gboolean
-grant_case_to_owner (OmbudCaseload  *caseload,
-                     const char     *case_id,
-                     const char     *owner,
-                     GError        **error)
+grant_case_to (OmbudCaseload  *caseload,
+               const char     *case_id,
+               const char     *devices_sql,
+               const char     *arg,
+               GError        **error)
 {
   sqlite3 *db = ombud_store_get_db (ombud_caseload_get_store (caseload));
   guint64 me = ombud_caseload_get_device_id (caseload);
@@ -475,10 +478,11 @@ grant_case_to_owner (OmbudCaseload  *caseload,
 
   if (!ombud_uuid_parse (case_id, subject))
     return TRUE;
-  stmt = prepare (db, "SELECT device_id, box_pk FROM known_device WHERE trusted = 1 AND ombud_id = ?1", error);
+  stmt = prepare (db, devices_sql, error);
   if (stmt == NULL)
     return FALSE;
-  sqlite3_bind_text (stmt, 1, owner, -1, SQLITE_STATIC);
+  if (arg != NULL)
+    sqlite3_bind_text (stmt, 1, arg, -1, SQLITE_STATIC);
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
       g_autoptr(GError) local_error = NULL;
@@ -504,6 +508,40 @@ grant_case_to_owner (OmbudCaseload  *caseload,
 }
 
 gboolean
+ombud_sync_client_access (OmbudCaseload         *caseload,
+                          const OmbudSyncConfig *config)
+{
+  sqlite3 *db = ombud_store_get_db (ombud_caseload_get_store (caseload));
+  sqlite3_stmt *stmt = NULL;
+  gboolean on = FALSE;
+  guint64 author = 0;
+
+  if (sqlite3_prepare_v2 (db, "SELECT o.coordinators_read_client, v.device FROM organisation o"
+                              " JOIN version v ON v.tbl = 'organisation' AND v.rec = o.id"
+                              " AND v.field = 'coordinators_read_client'"
+                              " WHERE o.id = ?1 ORDER BY v.hlc DESC, v.device DESC LIMIT 1",
+                          -1, &stmt, NULL) == SQLITE_OK)
+    {
+      sqlite3_bind_text (stmt, 1, OMBUD_ORGANISATION_RECORD, -1, SQLITE_STATIC);
+      if (sqlite3_step (stmt) == SQLITE_ROW)
+        {
+          on = sqlite3_column_int (stmt, 0) == 1;
+          author = (guint64) sqlite3_column_int64 (stmt, 1);
+        }
+    }
+  sqlite3_finalize (stmt);
+  if (!on)
+    return FALSE;
+  /* Only a coordinator's word turns it on. */
+  if (author == ombud_caseload_get_device_id (caseload))
+    return config->role == 1;
+  {
+    g_autoptr(OmbudKnownDevice) known = ombud_known_device_lookup (ombud_caseload_get_store (caseload), author, NULL);
+    return known != NULL && known->trusted && known->role == OMBUD_DEVICE_ROLE_COORDINATOR;
+  }
+}
+
+gboolean
 ombud_sync_grant_case_keys (OmbudCaseload    *caseload,
                             OmbudSyncConfig  *config,
                             GError          **error)
@@ -511,6 +549,7 @@ ombud_sync_grant_case_keys (OmbudCaseload    *caseload,
   sqlite3 *db = ombud_store_get_db (ombud_caseload_get_store (caseload));
   g_autoptr(GPtrArray) cases = g_ptr_array_new_with_free_func (g_free);
   sqlite3_stmt *stmt;
+  gboolean coordinators;
 
   if (config->role != 1 && config->ombud_id == NULL)
     return TRUE;
@@ -526,8 +565,18 @@ ombud_sync_grant_case_keys (OmbudCaseload    *caseload,
       g_ptr_array_add (cases, g_strdup ((const char *) sqlite3_column_text (stmt, 1)));
     }
   sqlite3_finalize (stmt);
+  coordinators = config->role != 1 && ombud_sync_client_access (caseload, config);
   for (guint i = 0; i + 1 < cases->len; i += 2)
-    if (!grant_case_to_owner (caseload, cases->pdata[i], cases->pdata[i + 1], error))
-      return FALSE;
+    {
+      if (!grant_case_to (caseload, cases->pdata[i], "SELECT device_id, box_pk FROM known_device"
+                                                     " WHERE trusted = 1 AND ombud_id = ?1",
+                          cases->pdata[i + 1], error))
+        return FALSE;
+      if (coordinators
+          && !grant_case_to (caseload, cases->pdata[i], "SELECT device_id, box_pk FROM known_device"
+                                                        " WHERE trusted = 1 AND role = 'coordinator'",
+                             NULL, error))
+        return FALSE;
+    }
   return TRUE;
 }

@@ -42,6 +42,11 @@ gboolean  ombud_sync_grant_case_keys   (OmbudCaseload      *caseload,
                                         OmbudSyncConfig    *config,
                                         GError            **error);
 
+/* Whether the organisation's policy, as a trusted coordinator last set it,
+ * lets coordinators read the client tier. */
+gboolean  ombud_sync_client_access     (OmbudCaseload         *caseload,
+                                        const OmbudSyncConfig *config);
+
 /* Queues grants of every office key epoch held here to one device. */
 gboolean  ombud_sync_grant_office_keys (OmbudCaseload      *caseload,
                                         guint64             device_id,

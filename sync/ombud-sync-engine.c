@@ -70,6 +70,7 @@ typedef struct {
   GCancellable      *cancellable;
   GArray            *outgoing_sent;   /* gint64 seq of sync_outgoing rows in the request */
   gboolean           escrow_sent;
+  gboolean           wants_client;    /* an ombud's device, or a coordinator's the policy lets read */
   gboolean           again;
 } Round;
 
@@ -446,22 +447,24 @@ build_request (Round   *round,
 /* ---- applying a response -------------------------------------------------- */
 
 typedef enum {
-  OPENED_WHOLE,
-  OPENED_OFFICE_TIER,   /* applied; the client tier waits for its key */
+  OPENED_WHOLE,         /* applied, or nothing in it is for this device */
+  OPENED_PART,          /* one tier applied; the other waits for its key */
   KEPT,                 /* nothing applied yet */
 } Opened;
 
-/* A changeset applied without its client tier goes in under an id of its
- * own, so that the whole one still applies when the case key arrives; the
- * versions it shares with the whole are the same and merge as one. */
+/* A changeset applied without one of its tiers goes in under an id of its
+ * own, so that the whole one still applies when the missing key arrives;
+ * the versions they share are the same and merge as one. */
 static void
-office_tier_id (OmbudChangeset *cs)
+partial_id (OmbudChangeset   *cs,
+            OmbudSealMissing  missing)
 {
   guint8 raw[16];
   crypto_generichash_state state;
+  const char *domain = missing & OMBUD_SEAL_MISSING_CLIENT ? "ombud-office-tier-v1" : "ombud-client-tier-v1";
 
   crypto_generichash_init (&state, NULL, 0, sizeof raw);
-  crypto_generichash_update (&state, (const guint8 *) "ombud-office-tier-v1", 20);
+  crypto_generichash_update (&state, (const guint8 *) domain, strlen (domain));
   crypto_generichash_update (&state, (const guint8 *) cs->id, strlen (cs->id));
   crypto_generichash_final (&state, raw, sizeof raw);
   raw[6] = (raw[6] & 0x0f) | 0x40;
@@ -510,17 +513,19 @@ open_and_apply (Round    *round,
     return KEPT;
   cs = ombud_seal_open (sealed, round->config->org_id, sign_pk, ombud_caseload_get_keyring (self->caseload),
                         &missing, NULL);
-  /* Only a client tier, on a coordinator's laptop: nothing here is for it
-   * (PROTOCOL.md §6; the policy that gives coordinators case keys is not
-   * built yet, and with it these would be kept). */
-  if (cs == NULL && missing == OMBUD_SEAL_MISSING_CLIENT && round->config->role == 1)
+  /* Only a client tier, on a coordinator's laptop the policy keeps from
+   * it: nothing here is for this device (PROTOCOL.md §6). */
+  if (cs == NULL && missing == OMBUD_SEAL_MISSING_CLIENT && !round->wants_client)
     return OPENED_WHOLE;
   if (cs == NULL)
     return KEPT;
-  if (missing & OMBUD_SEAL_MISSING_CLIENT && round->config->role == 0)
+  /* A coordinator the policy keeps from the client tier applies the office
+   * tier and is done; should the policy change, a full pull brings the
+   * whole changesets again. */
+  if (missing != OMBUD_SEAL_MISSING_NONE)
     {
-      office_tier_id (cs);
-      result = OPENED_OFFICE_TIER;
+      partial_id (cs, missing);
+      result = missing == OMBUD_SEAL_MISSING_CLIENT && !round->wants_client ? OPENED_WHOLE : OPENED_PART;
     }
   plain = ombud_changeset_encode (cs);
   if (!ombud_caseload_apply_changeset (self->caseload, plain, error))
@@ -736,6 +741,7 @@ apply_response (Round              *round,
   OmbudSyncConfig *config = round->config;
   sqlite3 *db = db_of (round->engine);
   guint keys_before, new_keys = 0, waiting = 0;
+  gboolean directory_moved = resp->directory > config->directory;
   gboolean ok;
 
   if (!ombud_vfs_exec (db, "BEGIN IMMEDIATE", error))
@@ -748,8 +754,13 @@ apply_response (Round              *round,
            || ombud_vfs_exec (db, "DELETE FROM kv WHERE key = 'sync.escrow_pending'", error))
        && apply_pulled (round, resp, error)
        && take_late_grants (round, resp, &waiting, error)
-       && ((new_keys = count_keys (db) - MIN (keys_before, count_keys (db))) == 0 || retry_held (round, error))
-       && rotate_office_key (round, resp, error);
+       && (((new_keys = count_keys (db) - MIN (keys_before, count_keys (db))) == 0 && !directory_moved)
+           || retry_held (round, error))
+       && rotate_office_key (round, resp, error)
+       /* What came in may call for keys to go out: a new trusted laptop of
+        * this ombud, a case assigned, the policy turned on. */
+       && (config->state != OMBUD_SYNC_STATE_CONFIRMED
+           || ombud_sync_grant_case_keys (round->engine->caseload, config, error));
   if (ok)
     {
       if (waiting == 0)
@@ -871,6 +882,7 @@ exchange (Round            *round,
           const guint8      rx[OMBUD_SESSION_KEY_SIZE],
           GError          **error)
 {
+  OmbudEnvelopeHeader sent;
   OmbudSyncEngine *self = round->engine;
   g_autofree char *url = g_strconcat (round->config->url, "/v1/sync", NULL);
   g_autoptr(GError) local_error = NULL;
@@ -888,8 +900,11 @@ exchange (Round            *round,
   if (http->status != 200)
     return handle_refusal (round, http, rx, error);
   body = ombud_envelope_open (http->body, rx, &h, &local_error);
-  if (body != NULL && (h.kind != OMBUD_ENVELOPE_RESPONSE
-                       || h.device_id != ombud_caseload_get_device_id (self->caseload)))
+  /* The answer to this request, not a replay of an older one. */
+  g_assert (ombud_envelope_parse_header (envelope, &sent, NULL));
+  if (body != NULL && (h.kind != OMBUD_ENVELOPE_RESPONSE || h.device_id != sent.device_id
+                       || memcmp (h.request_id, sent.request_id, 16) != 0
+                       || memcmp (h.org_id, sent.org_id, 16) != 0))
     g_clear_pointer (&body, g_bytes_unref);
   if (body == NULL || (resp = ombud_sync_response_decode (body, &local_error)) == NULL)
     return ombud_fail (error, OMBUD_SYNC_ERROR, OMBUD_SYNC_ERROR_NOT_AUTHENTIC, "the office's answer is not authentic: %s",
@@ -910,6 +925,13 @@ sync_round (Round   *round,
 
   round->again = FALSE;
   round->escrow_sent = FALSE;
+  round->wants_client = round->config->role == 0
+                        || ombud_sync_client_access (round->engine->caseload, round->config);
+  /* The policy now lets this coordinator read the client tier: what came
+   * before without it comes again, whole (PROTOCOL.md §6). */
+  if (round->wants_client && !round->config->client_access)
+    round->config->cursor = 0;
+  round->config->client_access = round->wants_client;
   g_array_set_size (round->outgoing_sent, 0);
   if (!ombud_identity_session_keys (me, round->config->office_box_pk, &rx, &tx))
     return ombud_fail (error, OMBUD_SYNC_ERROR, OMBUD_SYNC_ERROR_FAILED, "the office's key is not usable");
@@ -1231,6 +1253,9 @@ found_organisation (OmbudCaseload    *caseload,
 
   if (ombud_keyring_create_office_key (keyring, error) == 0)
     return FALSE;
+  /* It trusts no one on first use: everyone else it learns through
+   * certificates it or the coordinators it certified signed. */
+  config->confirmer = ombud_identity_get_device_id (me);
   config->ombud_id = ombud_caseload_add_ombud (caseload, config->person, "coordinator", error);
   if (config->ombud_id == NULL || !ombud_uuid_parse (config->ombud_id, cert.ombud_id))
     return FALSE;

@@ -44,20 +44,32 @@ bytes_list_value (GPtrArray *list)
   return g_variant_builder_end (&b);
 }
 
+/* For "@a{sv}": g_variant_new takes its own reference of a value that is
+ * not floating. */
 static GVariant *
 extensions_value (GVariant *extensions)
 {
   if (extensions)
-    return g_variant_ref (extensions);
+    return extensions;
   return g_variant_new_array (G_VARIANT_TYPE ("{sv}"), NULL, 0);
+}
+
+/* PROTOCOL.md: little-endian on the wire, whatever the host. */
+static GVariant *
+to_wire_order (GVariant *value)
+{
+  if (G_BYTE_ORDER == G_BIG_ENDIAN)
+    return g_variant_byteswap (value);
+  return g_variant_ref (value);
 }
 
 static GBytes *
 finish (GVariant *value)
 {
   g_autoptr(GVariant) owned = g_variant_ref_sink (value);
+  g_autoptr(GVariant) wire = to_wire_order (owned);
 
-  return g_variant_get_data_as_bytes (owned);
+  return g_variant_get_data_as_bytes (wire);
 }
 
 /* Reading.  A value of the right type in normal form is all decoding
@@ -69,7 +81,7 @@ parse (GBytes      *bytes,
        const char  *what,
        GError     **error)
 {
-  g_autoptr(GVariant) value = g_variant_new_from_bytes (G_VARIANT_TYPE (type), bytes, FALSE);
+  g_autoptr(GVariant) value = g_variant_ref_sink (g_variant_new_from_bytes (G_VARIANT_TYPE (type), bytes, FALSE));
 
   if (!g_variant_is_normal_form (value))
     {
@@ -77,7 +89,7 @@ parse (GBytes      *bytes,
                   "%s is not of the form PROTOCOL.md gives", what);
       return NULL;
     }
-  return g_steal_pointer (&value);
+  return to_wire_order (value);
 }
 
 static gboolean

@@ -74,6 +74,7 @@ ombud_sync_config_load (OmbudStore  *store,
   c->role = (guint) get_int (store, "sync.role");
   c->state = (guint) get_int (store, "sync.state");
   c->confirmer = (guint64) get_int (store, "sync.confirmer");
+  c->client_access = get_int (store, "sync.client_access") != 0;
   c->cursor = get_int (store, "sync.cursor");
   c->directory = get_int (store, "sync.directory");
   c->last_request_ms = get_int (store, "sync.last_request_ms");
@@ -144,6 +145,7 @@ ombud_sync_config_save (OmbudStore            *store,
        && put_int (store, "sync.role", c->role, error)
        && put_int (store, "sync.state", c->state, error)
        && put_int (store, "sync.confirmer", (gint64) c->confirmer, error)
+       && put_int (store, "sync.client_access", c->client_access, error)
        && put_int (store, "sync.cursor", c->cursor, error)
        && put_int (store, "sync.directory", c->directory, error)
        && put_int (store, "sync.last_request_ms", c->last_request_ms, error)

@@ -26,7 +26,8 @@ typedef struct {
   guint    role;              /* 0 ombud, 1 coordinator */
   guint    state;             /* OmbudSyncState as the office last said */
   char    *ombud_id;          /* this device's ombud, once a trusted certificate says so */
-  guint64  confirmer;         /* the coordinator device that admitted this one; 0 for the first */
+  guint64  confirmer;         /* the coordinator device that admitted this one; itself for the first */
+  gboolean client_access;     /* it held the client tier at its last sync (policy, for coordinators) */
   gint64   cursor;
   gint64   directory;
   gint64   last_request_ms;

@@ -272,10 +272,55 @@ test_team_converges (void)
     }
 }
 
+static gint64
+client_names (TestLaptop *laptop,
+              const char *case_id)
+{
+  g_autofree char *sql = g_strdup_printf ("SELECT count(*) FROM client_case WHERE id = '%s'"
+                                          " AND client_name IS NOT NULL", case_id);
+
+  return test_laptop_count (laptop, sql);
+}
+
+/* The organisation's policy: coordinators read the client tier only once a
+ * coordinator turns it on; an ombud's laptop cannot turn it on for them. */
+static void
+test_coordinators_read_client (void)
+{
+  g_autoptr(TestOffice) office = test_office_new (NULL, NULL);
+  g_autoptr(TestLaptop) coord = test_laptop_new (office, NULL, "Cecilia Samordnare", TRUE);
+  g_autoptr(TestLaptop) a1 = test_laptop_new (office, NULL, "Anna Ombud", FALSE);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *m = ombud_caseload_add_municipality (coord->replica->caseload, "2380", "Östersund", 1, &error);
+  OmbudCaseInput in = { "Klient Policy", "Östersund", "man", 1966, FALSE, FALSE, NULL };
+  g_autofree char *case_id = NULL;
+
+  g_assert_no_error (error);
+  test_laptop_admit (coord, a1);
+  g_assert_true (ombud_caseload_set_client_access (a1->replica->caseload, TRUE, &error));
+  g_assert_no_error (error);
+  case_id = ombud_caseload_add_case (a1->replica->caseload, &in, &error);
+  g_assert_no_error (error);
+  test_laptop_sync (a1);
+  test_laptop_sync (coord);
+  test_laptop_sync (a1);
+  test_laptop_sync (coord);
+  g_assert_cmpint (client_names (coord, case_id), ==, 0);
+
+  g_assert_true (ombud_caseload_set_client_access (coord->replica->caseload, TRUE, &error));
+  g_assert_no_error (error);
+  test_laptop_sync (coord);
+  test_laptop_sync (a1);
+  test_laptop_sync (coord);
+  g_assert_cmpint (client_names (coord, case_id), ==, 1);
+  g_assert_cmpint (test_laptop_count (coord, "SELECT count(*) FROM sync_held"), ==, 0);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/sync/e2e/team-converges", test_team_converges);
+  g_test_add_func ("/sync/e2e/coordinators-read-client", test_coordinators_read_client);
   return g_test_run ();
 }
