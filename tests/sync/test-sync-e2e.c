@@ -12,6 +12,7 @@
 
 #include <sqlite3.h>
 
+#include "ombud-cert.h"
 #include "ombud-sync-state.h"
 
 typedef struct {
@@ -316,11 +317,72 @@ test_coordinators_read_client (void)
   g_assert_cmpint (test_laptop_count (coord, "SELECT count(*) FROM sync_held"), ==, 0);
 }
 
+/* An office that lists a "coordinator" of its own making, certifying the
+ * real ones, gains no one's trust: the first coordinator trusts no one on
+ * first use, and a later device only the coordinator that confirmed it. */
+static void
+test_office_cannot_plant_a_coordinator (void)
+{
+  g_autoptr(TestOffice) office = test_office_new (NULL, NULL);
+  g_autoptr(TestLaptop) coord = test_laptop_new (office, NULL, "Cecilia Samordnare", TRUE);
+  g_autoptr(TestLaptop) a1 = test_laptop_new (office, NULL, "Anna Ombud", FALSE);
+  g_autoptr(OmbudIdentity) planted = ombud_identity_generate ();
+  g_autoptr(OmbudOfficeBackend) backend = test_office_backend (office);
+  g_autoptr(GError) error = NULL;
+  OmbudOfficeDevice device = { .device_id = ombud_identity_get_device_id (planted), .person = (char *) "Mallory",
+                               .name = (char *) "office", .role = OMBUD_OFFICE_ROLE_COORDINATOR,
+                               .state = OMBUD_OFFICE_DEVICE_CONFIRMED, .ombud_id = (char *) "" };
+  TestLaptop *victims[] = { coord, a1 };
+
+  test_laptop_admit (coord, a1);
+  memcpy (device.sign_pk, ombud_identity_get_sign_pk (planted), 32);
+  memcpy (device.box_pk, ombud_identity_get_box_pk (planted), 32);
+  g_assert_true (ombud_office_backend_add_device (backend, &device, &error));
+  g_assert_no_error (error);
+  for (guint i = 0; i < G_N_ELEMENTS (victims); i++)
+    {
+      guint64 victim = test_laptop_device_id (victims[i]);
+      OmbudCert cert = { .role = i == 0 ? OMBUD_DEVICE_ROLE_COORDINATOR : OMBUD_DEVICE_ROLE_OMBUD };
+      g_autoptr(GBytes) bytes = NULL;
+
+      memcpy (cert.sign_pk, ombud_identity_get_sign_pk (ombud_keyring_get_identity (
+                ombud_caseload_get_keyring (victims[i]->replica->caseload))), 32);
+      memcpy (cert.box_pk, ombud_identity_get_box_pk (ombud_keyring_get_identity (
+                ombud_caseload_get_keyring (victims[i]->replica->caseload))), 32);
+      memset (cert.ombud_id, 0x77, 16);
+      bytes = ombud_cert_make (&cert, planted);
+      g_assert_true (ombud_office_backend_add_cert (backend, victim, device.device_id, bytes, &error));
+      g_assert_no_error (error);
+    }
+  for (guint round = 0; round < 2; round++)
+    for (guint i = 0; i < G_N_ELEMENTS (victims); i++)
+      test_laptop_sync (victims[i]);
+  for (guint i = 0; i < G_N_ELEMENTS (victims); i++)
+    {
+      g_autofree char *sql = g_strdup_printf ("SELECT count(*) FROM known_device WHERE device_id = %" G_GINT64_FORMAT
+                                              " AND trusted = 1", (gint64) device.device_id);
+      g_assert_cmpint (test_laptop_count (victims[i], sql), ==, 0);
+    }
+  /* … and the real coordinator did not vouch for it either. */
+  {
+    g_autoptr(GPtrArray) certs = ombud_office_backend_list_certs (backend, &error);
+    g_assert_no_error (error);
+    for (guint i = 0; i < certs->len; i++)
+      {
+        OmbudCert parsed;
+        g_assert_true (ombud_cert_parse (certs->pdata[i], &parsed, NULL));
+        if (parsed.subject == device.device_id)
+          g_assert_cmpuint (parsed.certifier, ==, device.device_id);
+      }
+  }
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/sync/e2e/team-converges", test_team_converges);
   g_test_add_func ("/sync/e2e/coordinators-read-client", test_coordinators_read_client);
+  g_test_add_func ("/sync/e2e/office-cannot-plant-a-coordinator", test_office_cannot_plant_a_coordinator);
   return g_test_run ();
 }
