@@ -13,6 +13,7 @@
 #include <sodium.h>
 #include <string.h>
 
+#include "ombud-bytes.h"
 #include "ombud-cert.h"
 #include "ombud-envelope.h"
 #include "ombud-error.h"
@@ -347,16 +348,6 @@ take_cert (SyncCall *call,
   return TRUE;
 }
 
-static guint64
-read_u64 (const guint8 *p)
-{
-  guint64 v = 0;
-
-  for (int i = 7; i >= 0; i--)
-    v = (v << 8) | p[i];
-  return v;
-}
-
 /* Grants are sealed to their recipient; the office reads only the
  * PROTOCOL.md §2 header to file them. */
 static gboolean
@@ -371,17 +362,17 @@ take_grant (SyncCall *call,
 
   if (len != OMBUD_GRANT_SIZE || g[0] != 1 || (g[1] != OMBUD_KEY_OFFICE && g[1] != OMBUD_KEY_CASE))
     return deny (call, 400, "malformed", "a key grant of the wrong size, version or kind");
-  if (read_u64 (g + GRANT_GRANTER) != call->device->device_id)
+  if (ombud_get_u64 (g + GRANT_GRANTER) != call->device->device_id)
     return deny (call, 403, "forbidden", "a key grant from another device");
   if (g[1] == OMBUD_KEY_OFFICE && !is_coordinator (call->device))
     return deny (call, 403, "forbidden", "only a coordinator's device may grant the office key");
-  recipient = ombud_office_backend_get_device (call->backend, read_u64 (g + GRANT_RECIPIENT), NULL);
+  recipient = ombud_office_backend_get_device (call->backend, ombud_get_u64 (g + GRANT_RECIPIENT), NULL);
   if (recipient == NULL)
     return deny (call, 403, "forbidden", "a key grant to a device that is not enrolled");
   /* Granted before its owner heard of the revocation: it goes nowhere. */
   if (recipient->state == OMBUD_OFFICE_DEVICE_REVOKED)
     return TRUE;
-  epoch = (guint32) g[2] | (guint32) g[3] << 8 | (guint32) g[4] << 16 | (guint32) g[5] << 24;
+  epoch = ombud_get_u32 (g + 2);
   if (!ombud_office_backend_add_grant (call->backend, recipient->device_id, g[1], epoch, g + 6,
                                        bytes, &error))
     return storage_failed (call, error);
@@ -596,7 +587,7 @@ rotation_due (SyncCall   *call,
         for (guint j = 0; j < grants->len; j++)
           {
             const guint8 *g = g_bytes_get_data (grants->pdata[j], NULL);
-            guint32 epoch = (guint32) g[2] | (guint32) g[3] << 8 | (guint32) g[4] << 16 | (guint32) g[5] << 24;
+            guint32 epoch = ombud_get_u32 (g + 2);
 
             if (g[1] != OMBUD_KEY_OFFICE)
               continue;

@@ -12,6 +12,7 @@
 #include <sodium.h>
 #include <string.h>
 
+#include "ombud-bytes.h"
 #include "ombud-error.h"
 #include "ombud-vfs.h"
 
@@ -87,34 +88,6 @@ ombud_uuid_format (const guint8 raw[OMBUD_SUBJECT_SIZE])
   return g_strdup_printf ("%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
                           b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7],
                           b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
-}
-
-/* Little-endian integers (PROTOCOL.md: all of them). */
-
-static void
-put_u32 (guint8 *p, guint32 v)
-{
-  for (guint i = 0; i < 4; i++)
-    p[i] = (guint8) (v >> (8 * i));
-}
-
-static void
-put_u64 (guint8 *p, guint64 v)
-{
-  for (guint i = 0; i < 8; i++)
-    p[i] = (guint8) (v >> (8 * i));
-}
-
-static guint32
-get_u32 (const guint8 *p)
-{
-  return (guint32) p[0] | (guint32) p[1] << 8 | (guint32) p[2] << 16 | (guint32) p[3] << 24;
-}
-
-static guint64
-get_u64 (const guint8 *p)
-{
-  return (guint64) get_u32 (p) | (guint64) get_u32 (p + 4) << 32;
 }
 
 /* Life cycle */
@@ -389,10 +362,10 @@ ombud_keyring_make_grant (OmbudKeyring  *self,
   grant = g_malloc (OMBUD_GRANT_SIZE);
   grant[G_VERSION] = GRANT_VERSION;
   grant[G_KIND] = (guint8) kind;
-  put_u32 (grant + G_EPOCH, epoch);
+  ombud_put_u32 (grant + G_EPOCH, epoch);
   memcpy (grant + G_SUBJECT, subject, OMBUD_SUBJECT_SIZE);
-  put_u64 (grant + G_RECIPIENT, recipient_device);
-  put_u64 (grant + G_GRANTER, ombud_identity_get_device_id (self->me));
+  ombud_put_u64 (grant + G_RECIPIENT, recipient_device);
+  ombud_put_u64 (grant + G_GRANTER, ombud_identity_get_device_id (self->me));
   crypto_box_seal (grant + G_SEALED, ombud_secret_get_data (key), OMBUD_KEY_SIZE, recipient_box_pk);
   ombud_identity_sign (self->me, grant, GRANT_SIGNED, grant + G_SIGNATURE);
   return g_bytes_new_take (grant, OMBUD_GRANT_SIZE);
@@ -457,7 +430,7 @@ parse_grant (const guint8  *g,
   if (g[G_KIND] != OMBUD_KEY_OFFICE && g[G_KIND] != OMBUD_KEY_CASE)
     return ombud_fail (error, OMBUD_KEYRING_ERROR, OMBUD_KEYRING_ERROR_MALFORMED,
                        "a key grant of unknown kind %u", g[G_KIND]);
-  if (!check_name (g[G_KIND], get_u32 (g + G_EPOCH), g + G_SUBJECT, NULL))
+  if (!check_name (g[G_KIND], ombud_get_u32 (g + G_EPOCH), g + G_SUBJECT, NULL))
     return ombud_fail (error, OMBUD_KEYRING_ERROR, OMBUD_KEYRING_ERROR_MALFORMED,
                        "a key grant whose epoch or subject does not fit its kind");
   return TRUE;
@@ -476,17 +449,17 @@ ombud_keyring_accept_grant (OmbudKeyring  *self,
 
   if (!parse_grant (g, len, error))
     return FALSE;
-  if (get_u64 (g + G_RECIPIENT) != ombud_identity_get_device_id (self->me))
+  if (ombud_get_u64 (g + G_RECIPIENT) != ombud_identity_get_device_id (self->me))
     return ombud_fail (error, OMBUD_KEYRING_ERROR, OMBUD_KEYRING_ERROR_NOT_FOR_ME,
                        "the grant is for device %" G_GUINT64_FORMAT ", not this one",
-                       get_u64 (g + G_RECIPIENT));
-  granter = ombud_known_device_lookup (self->store, get_u64 (g + G_GRANTER), &local_error);
+                       ombud_get_u64 (g + G_RECIPIENT));
+  granter = ombud_known_device_lookup (self->store, ombud_get_u64 (g + G_GRANTER), &local_error);
   if (granter == NULL)
     {
       if (g_error_matches (local_error, OMBUD_IDENTITY_ERROR, OMBUD_IDENTITY_ERROR_NOT_FOUND))
         return ombud_fail (error, OMBUD_KEYRING_ERROR, OMBUD_KEYRING_ERROR_UNKNOWN_GRANTER,
                            "the grant is signed by device %" G_GUINT64_FORMAT ", not known here",
-                           get_u64 (g + G_GRANTER));
+                           ombud_get_u64 (g + G_GRANTER));
       g_propagate_error (error, g_steal_pointer (&local_error));
       return FALSE;
     }
@@ -500,6 +473,6 @@ ombud_keyring_accept_grant (OmbudKeyring  *self,
   if (!ombud_identity_unseal (self->me, g + G_SEALED, SEALED_KEY_SIZE, ombud_secret_get_data (key)))
     return ombud_fail (error, OMBUD_KEYRING_ERROR, OMBUD_KEYRING_ERROR_NOT_AUTHENTIC,
                        "the granted key does not open with this device's box key");
-  return store_key (self, g[G_KIND], get_u32 (g + G_EPOCH), g + G_SUBJECT,
+  return store_key (self, g[G_KIND], ombud_get_u32 (g + G_EPOCH), g + G_SUBJECT,
                     ombud_secret_get_data (key), error);
 }

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <zstd.h>
 
+#include "ombud-bytes.h"
 #include "ombud-error.h"
 #include "ombud-fields.h"
 #include "ombud-migrations.h"
@@ -35,34 +36,6 @@ G_STATIC_ASSERT (crypto_aead_xchacha20poly1305_ietf_KEYBYTES == OMBUD_KEY_SIZE);
 
 G_DEFINE_QUARK (ombud-seal-error-quark, ombud_seal_error)
 
-/* Little-endian integers */
-
-static void
-put_u32 (guint8 *p, guint32 v)
-{
-  for (guint i = 0; i < 4; i++)
-    p[i] = (guint8) (v >> (8 * i));
-}
-
-static void
-put_u64 (guint8 *p, guint64 v)
-{
-  for (guint i = 0; i < 8; i++)
-    p[i] = (guint8) (v >> (8 * i));
-}
-
-static guint32
-get_u32 (const guint8 *p)
-{
-  return (guint32) p[0] | (guint32) p[1] << 8 | (guint32) p[2] << 16 | (guint32) p[3] << 24;
-}
-
-static guint64
-get_u64 (const guint8 *p)
-{
-  return (guint64) get_u32 (p) | (guint64) get_u32 (p + 4) << 32;
-}
-
 /* The header, as in the sealed bytes and in each part's AD. */
 static void
 write_header (const OmbudSealHeader *h,
@@ -71,10 +44,10 @@ write_header (const OmbudSealHeader *h,
   memcpy (out, h->org_id, 16);
   memcpy (out + 16, h->changeset_id, 16);
   memcpy (out + 32, h->case_id, 16);
-  put_u64 (out + 48, h->author_device);
-  put_u32 (out + 56, h->schema);
-  put_u64 (out + 60, h->min_hlc);
-  put_u64 (out + 68, h->max_hlc);
+  ombud_put_u64 (out + 48, h->author_device);
+  ombud_put_u32 (out + 56, h->schema);
+  ombud_put_u64 (out + 60, h->min_hlc);
+  ombud_put_u64 (out + 68, h->max_hlc);
 }
 
 static void
@@ -84,10 +57,10 @@ read_header (const guint8    *in,
   memcpy (h->org_id, in, 16);
   memcpy (h->changeset_id, in + 16, 16);
   memcpy (h->case_id, in + 32, 16);
-  h->author_device = get_u64 (in + 48);
-  h->schema = get_u32 (in + 56);
-  h->min_hlc = get_u64 (in + 60);
-  h->max_hlc = get_u64 (in + 68);
+  h->author_device = ombud_get_u64 (in + 48);
+  h->schema = ombud_get_u32 (in + 56);
+  h->min_hlc = ombud_get_u64 (in + 60);
+  h->max_hlc = ombud_get_u64 (in + 68);
 }
 
 /* AD = "ombud-cs-v1" ‖ org ‖ changeset ‖ case ‖ author ‖ schema ‖ tier ‖
@@ -107,7 +80,7 @@ build_ad (const OmbudSealHeader *h,
   memcpy (ad + n, header, 60);
   n += 60;
   ad[n++] = (guint8) tier;
-  put_u32 (ad + n, epoch);
+  ombud_put_u32 (ad + n, epoch);
   n += 4;
   memcpy (ad + n, header + 60, 16);
 }
@@ -234,9 +207,9 @@ append_part (GByteArray            *out,
   if (ZSTD_isError (packed_len))
     return seal_fail (error, OMBUD_SEAL_ERROR_INVALID, "sealing", ZSTD_getErrorName (packed_len));
 
-  put_u32 (prefix, (guint32) (1 + 4 + NONCE_SIZE + packed_len + TAG_SIZE));
+  ombud_put_u32 (prefix, (guint32) (1 + 4 + NONCE_SIZE + packed_len + TAG_SIZE));
   prefix[4] = (guint8) tier;
-  put_u32 (prefix + 5, epoch);
+  ombud_put_u32 (prefix + 5, epoch);
   randombytes_buf (prefix + 9, NONCE_SIZE);
   g_byte_array_append (out, prefix, sizeof prefix);
 
@@ -328,7 +301,7 @@ parse_part (const guint8    *data,
   part->offset = offset;
   part->length = length;
   part->tier = data[offset];
-  part->key_epoch = get_u32 (data + offset + 1);
+  part->key_epoch = ombud_get_u32 (data + offset + 1);
   if (part->tier == OMBUD_SEAL_TIER_OFFICE && part->key_epoch == 0)
     return malformed (error, "an office part without a key epoch");
   if (part->tier == OMBUD_SEAL_TIER_CLIENT && part->key_epoch != 0)
@@ -380,7 +353,7 @@ ombud_seal_parse (GBytes          *sealed,
 
       if (len - crypto_sign_BYTES - at < 4)
         return malformed (error, "a part length runs into the signature");
-      part_len = get_u32 (data + at);
+      part_len = ombud_get_u32 (data + at);
       at += 4;
       if (part_len < PART_OVERHEAD || part_len > len - crypto_sign_BYTES - at)
         return malformed (error, "a part length that does not fit");

@@ -11,6 +11,7 @@
 #include <sodium.h>
 #include <string.h>
 
+#include "ombud-bytes.h"
 #include "ombud-error.h"
 
 #define CERT_VERSION 1
@@ -18,23 +19,6 @@
 #define SIGNED_SIZE  (OMBUD_CERT_SIZE - 64)
 
 G_DEFINE_QUARK (ombud-cert-error-quark, ombud_cert_error)
-
-static void
-put_u64 (guint8 *p, guint64 v)
-{
-  for (guint i = 0; i < 8; i++)
-    p[i] = (guint8) (v >> (8 * i));
-}
-
-static guint64
-get_u64 (const guint8 *p)
-{
-  guint64 v = 0;
-
-  for (int i = 7; i >= 0; i--)
-    v = (v << 8) | p[i];
-  return v;
-}
 
 static void
 signed_message (const guint8 *cert,
@@ -52,12 +36,12 @@ ombud_cert_make (const OmbudCert *cert,
   guint8 msg[sizeof SIG_DOMAIN - 1 + SIGNED_SIZE];
 
   out[0] = CERT_VERSION;
-  put_u64 (out + 1, ombud_device_id_from_sign_pk (cert->sign_pk));
+  ombud_put_u64 (out + 1, ombud_device_id_from_sign_pk (cert->sign_pk));
   memcpy (out + 9, cert->sign_pk, 32);
   memcpy (out + 41, cert->box_pk, 32);
   out[73] = cert->role == OMBUD_DEVICE_ROLE_COORDINATOR ? 1 : 0;
   memcpy (out + 74, cert->ombud_id, 16);
-  put_u64 (out + 90, ombud_identity_get_device_id (certifier));
+  ombud_put_u64 (out + 90, ombud_identity_get_device_id (certifier));
   signed_message (out, msg);
   ombud_identity_sign (certifier, msg, sizeof msg, out + SIGNED_SIZE);
   return g_bytes_new_take (out, OMBUD_CERT_SIZE);
@@ -74,12 +58,12 @@ ombud_cert_parse (GBytes     *bytes,
   if (len != OMBUD_CERT_SIZE || p[0] != CERT_VERSION || p[73] > 1)
     return ombud_fail (error, OMBUD_CERT_ERROR, OMBUD_CERT_ERROR_MALFORMED,
                        "not a device certificate of a version known here");
-  cert->subject = get_u64 (p + 1);
+  cert->subject = ombud_get_u64 (p + 1);
   memcpy (cert->sign_pk, p + 9, 32);
   memcpy (cert->box_pk, p + 41, 32);
   cert->role = p[73] ? OMBUD_DEVICE_ROLE_COORDINATOR : OMBUD_DEVICE_ROLE_OMBUD;
   memcpy (cert->ombud_id, p + 74, 16);
-  cert->certifier = get_u64 (p + 90);
+  cert->certifier = ombud_get_u64 (p + 90);
   if (cert->subject != ombud_device_id_from_sign_pk (cert->sign_pk) || cert->certifier == 0
       || cert->certifier > G_MAXINT64)
     return ombud_fail (error, OMBUD_CERT_ERROR, OMBUD_CERT_ERROR_MALFORMED,

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <zstd.h>
 
+#include "ombud-bytes.h"
 #include "ombud-error.h"
 
 #define ENVELOPE_VERSION 1
@@ -29,32 +30,15 @@ G_STATIC_ASSERT (crypto_kx_SESSIONKEYBYTES == OMBUD_SESSION_KEY_SIZE);
 G_DEFINE_QUARK (ombud-envelope-error-quark, ombud_envelope_error)
 
 static void
-put_u64 (guint8 *p, guint64 v)
-{
-  for (guint i = 0; i < 8; i++)
-    p[i] = (guint8) (v >> (8 * i));
-}
-
-static guint64
-get_u64 (const guint8 *p)
-{
-  guint64 v = 0;
-
-  for (int i = 7; i >= 0; i--)
-    v = (v << 8) | p[i];
-  return v;
-}
-
-static void
 write_header (const OmbudEnvelopeHeader *h,
               guint8                     out[OMBUD_ENVELOPE_HEADER_SIZE])
 {
   out[0] = ENVELOPE_VERSION;
   out[1] = (guint8) h->kind;
   memcpy (out + 2, h->org_id, 16);
-  put_u64 (out + 18, h->device_id);
+  ombud_put_u64 (out + 18, h->device_id);
   memcpy (out + 26, h->request_id, 16);
-  put_u64 (out + 42, (guint64) h->time_ms);
+  ombud_put_u64 (out + 42, (guint64) h->time_ms);
 }
 
 static void
@@ -84,9 +68,9 @@ ombud_envelope_parse_header (GBytes               *envelope,
                        "envelope kind %u is not known", p[1]);
   header->kind = p[1];
   memcpy (header->org_id, p + 2, 16);
-  header->device_id = get_u64 (p + 18);
+  header->device_id = ombud_get_u64 (p + 18);
   memcpy (header->request_id, p + 26, 16);
-  header->time_ms = (gint64) get_u64 (p + 42);
+  header->time_ms = (gint64) ombud_get_u64 (p + 42);
   return TRUE;
 }
 

@@ -10,6 +10,7 @@
 #include "ombud-error.h"
 #include "ombud-identity.h"
 #include "ombud-keyring.h"
+#include "ombud-sql.h"
 #include "ombud-vfs.h"
 
 typedef struct {
@@ -32,38 +33,6 @@ trusted_free (Trusted *t)
   g_free (t);
 }
 
-static sqlite3_stmt *
-prepare (sqlite3     *db,
-         const char  *sql,
-         GError     **error)
-{
-  sqlite3_stmt *stmt = NULL;
-  int rc = sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL);
-
-  if (rc != SQLITE_OK)
-    {
-      ombud_vfs_set_sqlite_error (error, db, rc, "could not read the sync tables");
-      return NULL;
-    }
-  return stmt;
-}
-
-static gboolean
-finish (sqlite3       *db,
-        sqlite3_stmt  *stmt,
-        GError       **error)
-{
-  int rc = sqlite3_step (stmt);
-
-  sqlite3_finalize (stmt);
-  if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-    {
-      ombud_vfs_set_sqlite_error (error, db, rc, "could not write the sync tables");
-      return FALSE;
-    }
-  return TRUE;
-}
-
 gboolean
 ombud_sync_outgoing_add (OmbudStore         *store,
                          OmbudOutgoingKind   kind,
@@ -71,13 +40,13 @@ ombud_sync_outgoing_add (OmbudStore         *store,
                          GError            **error)
 {
   sqlite3 *db = ombud_store_get_db (store);
-  sqlite3_stmt *stmt = prepare (db, "INSERT INTO sync_outgoing (kind, body) VALUES (?1, ?2)", error);
+  sqlite3_stmt *stmt = ombud_sql_prepare (db, "INSERT INTO sync_outgoing (kind, body) VALUES (?1, ?2)", error);
 
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_int (stmt, 1, kind);
   sqlite3_bind_blob (stmt, 2, g_bytes_get_data (body, NULL), g_bytes_get_size (body), SQLITE_TRANSIENT);
-  return finish (db, stmt, error);
+  return ombud_sql_run (db, stmt, error);
 }
 
 /* The office's list, kept as it is: `ombud-cli devices` shows it, and
@@ -94,7 +63,7 @@ save_directory (OmbudStore         *store,
   for (guint i = 0; i < response->devices->len; i++)
     {
       OmbudSyncDevice *d = response->devices->pdata[i];
-      sqlite3_stmt *stmt = prepare (db,
+      sqlite3_stmt *stmt = ombud_sql_prepare (db,
         "INSERT OR REPLACE INTO sync_directory (device_id, sign_pk, box_pk, person, role, state, name)"
         " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)", error);
 
@@ -107,7 +76,7 @@ save_directory (OmbudStore         *store,
       sqlite3_bind_int (stmt, 5, (int) d->role);
       sqlite3_bind_int (stmt, 6, (int) d->state);
       sqlite3_bind_text (stmt, 7, d->name, -1, SQLITE_STATIC);
-      if (!finish (db, stmt, error))
+      if (!ombud_sql_run (db, stmt, error))
         return FALSE;
     }
   return TRUE;
@@ -150,7 +119,7 @@ load_trusted (OmbudStore  *store,
               GError     **error)
 {
   sqlite3 *db = ombud_store_get_db (store);
-  sqlite3_stmt *stmt = prepare (db,
+  sqlite3_stmt *stmt = ombud_sql_prepare (db,
     "SELECT device_id, sign_pk, box_pk, role, ombud_id FROM known_device WHERE trusted = 1", error);
   int rc;
 
@@ -430,7 +399,7 @@ queue_grant (OmbudCaseload  *caseload,
                                     recipient, box_pk, error);
   if (grant == NULL || !ombud_sync_outgoing_add (store, OMBUD_OUTGOING_GRANT, grant, error))
     return FALSE;
-  stmt = prepare (db, "INSERT OR IGNORE INTO sync_granted (recipient, kind, epoch, subject)"
+  stmt = ombud_sql_prepare (db, "INSERT OR IGNORE INTO sync_granted (recipient, kind, epoch, subject)"
                       " VALUES (?1, ?2, ?3, ?4)", error);
   if (stmt == NULL)
     return FALSE;
@@ -438,7 +407,7 @@ queue_grant (OmbudCaseload  *caseload,
   sqlite3_bind_int (stmt, 2, kind);
   sqlite3_bind_int64 (stmt, 3, epoch);
   sqlite3_bind_blob (stmt, 4, subject, 16, SQLITE_STATIC);
-  return finish (db, stmt, error);
+  return ombud_sql_run (db, stmt, error);
 }
 
 gboolean
@@ -478,7 +447,7 @@ grant_case_to (OmbudCaseload  *caseload,
 
   if (!ombud_uuid_parse (case_id, subject))
     return TRUE;
-  stmt = prepare (db, devices_sql, error);
+  stmt = ombud_sql_prepare (db, devices_sql, error);
   if (stmt == NULL)
     return FALSE;
   if (arg != NULL)
@@ -553,7 +522,7 @@ ombud_sync_grant_case_keys (OmbudCaseload    *caseload,
 
   if (config->role != 1 && config->ombud_id == NULL)
     return TRUE;
-  stmt = prepare (db, "SELECT id, assigned_ombud FROM client_case WHERE deleted = 0"
+  stmt = ombud_sql_prepare (db, "SELECT id, assigned_ombud FROM client_case WHERE deleted = 0"
                       " AND assigned_ombud IS NOT NULL AND (?1 IS NULL OR assigned_ombud = ?1)", error);
   if (stmt == NULL)
     return FALSE;

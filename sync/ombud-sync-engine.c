@@ -22,6 +22,7 @@
 #include "ombud-identity.h"
 #include "ombud-keyring.h"
 #include "ombud-seal.h"
+#include "ombud-sql.h"
 #include "ombud-sync-directory.h"
 #include "ombud-sync-message.h"
 #include "ombud-sync-state.h"
@@ -184,57 +185,12 @@ ombud_sync_engine_set_backoff (OmbudSyncEngine *self,
   self->backoff_cap_ms = cap_ms;
 }
 
-/* ---- small SQL helpers ---------------------------------------------------- */
+/* ---- the store ------------------------------------------------------------ */
 
 static sqlite3 *
 db_of (OmbudSyncEngine *self)
 {
   return ombud_store_get_db (ombud_caseload_get_store (self->caseload));
-}
-
-static sqlite3_stmt *
-prepare (sqlite3     *db,
-         const char  *sql,
-         GError     **error)
-{
-  sqlite3_stmt *stmt = NULL;
-  int rc = sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL);
-
-  if (rc != SQLITE_OK)
-    {
-      ombud_vfs_set_sqlite_error (error, db, rc, "could not use the sync tables");
-      return NULL;
-    }
-  return stmt;
-}
-
-static gboolean
-step_finish (sqlite3       *db,
-             sqlite3_stmt  *stmt,
-             GError       **error)
-{
-  int rc = sqlite3_step (stmt);
-
-  sqlite3_finalize (stmt);
-  if (rc != SQLITE_DONE)
-    {
-      ombud_vfs_set_sqlite_error (error, db, rc, "could not write the sync tables");
-      return FALSE;
-    }
-  return TRUE;
-}
-
-static guint
-count_rows (sqlite3    *db,
-            const char *sql)
-{
-  sqlite3_stmt *stmt = NULL;
-  guint n = 0;
-
-  if (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL) == SQLITE_OK && sqlite3_step (stmt) == SQLITE_ROW)
-    n = (guint) sqlite3_column_int (stmt, 0);
-  sqlite3_finalize (stmt);
-  return n;
 }
 
 /* ---- building a request --------------------------------------------------- */
@@ -252,7 +208,7 @@ claim_unassigned_cases (Round   *round,
 
   if (round->config->role != 0 || round->config->ombud_id == NULL)
     return TRUE;
-  stmt = prepare (db, "SELECT id FROM client_case WHERE assigned_ombud IS NULL AND deleted = 0", error);
+  stmt = ombud_sql_prepare (db, "SELECT id FROM client_case WHERE assigned_ombud IS NULL AND deleted = 0", error);
   if (stmt == NULL)
     return FALSE;
   while (sqlite3_step (stmt) == SQLITE_ROW)
@@ -299,13 +255,13 @@ store_sealed (sqlite3   *db,
               GBytes    *sealed,
               GError   **error)
 {
-  sqlite3_stmt *stmt = prepare (db, "UPDATE outbox SET sealed = ?2 WHERE seq = ?1", error);
+  sqlite3_stmt *stmt = ombud_sql_prepare (db, "UPDATE outbox SET sealed = ?2 WHERE seq = ?1", error);
 
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_int64 (stmt, 1, seq);
   sqlite3_bind_blob (stmt, 2, g_bytes_get_data (sealed, NULL), g_bytes_get_size (sealed), SQLITE_STATIC);
-  return step_finish (db, stmt, error);
+  return ombud_sql_run (db, stmt, error);
 }
 
 /* Sealed once and kept: the same bytes on every retry.  A changeset whose
@@ -345,7 +301,7 @@ add_outbox (Round            *round,
             GError          **error)
 {
   sqlite3 *db = db_of (round->engine);
-  sqlite3_stmt *stmt = prepare (db, "SELECT seq, body, sealed FROM outbox WHERE hold IS NULL ORDER BY seq", error);
+  sqlite3_stmt *stmt = ombud_sql_prepare (db, "SELECT seq, body, sealed FROM outbox WHERE hold IS NULL ORDER BY seq", error);
   gsize total = 0;
   int rc;
 
@@ -384,7 +340,7 @@ add_outgoing (Round            *round,
               GError          **error)
 {
   sqlite3 *db = db_of (round->engine);
-  sqlite3_stmt *stmt = prepare (db, "SELECT seq, kind, body FROM sync_outgoing ORDER BY seq", error);
+  sqlite3_stmt *stmt = ombud_sql_prepare (db, "SELECT seq, kind, body FROM sync_outgoing ORDER BY seq", error);
 
   if (stmt == NULL)
     return FALSE;
@@ -551,13 +507,13 @@ hold (sqlite3   *db,
   if (!ombud_seal_parse (sealed, &h, NULL))
     return TRUE;  /* not even a changeset: nothing to keep */
   id = ombud_uuid_format (h.changeset_id);
-  stmt = prepare (db, "INSERT OR IGNORE INTO sync_held (id, author, body) VALUES (?1, ?2, ?3)", error);
+  stmt = ombud_sql_prepare (db, "INSERT OR IGNORE INTO sync_held (id, author, body) VALUES (?1, ?2, ?3)", error);
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_text (stmt, 1, id, -1, SQLITE_STATIC);
   sqlite3_bind_int64 (stmt, 2, (sqlite3_int64) h.author_device);
   sqlite3_bind_blob (stmt, 3, g_bytes_get_data (sealed, NULL), g_bytes_get_size (sealed), SQLITE_STATIC);
-  return step_finish (db, stmt, error);
+  return ombud_sql_run (db, stmt, error);
 }
 
 static gboolean
@@ -589,7 +545,7 @@ retry_held (Round   *round,
   sqlite3 *db = db_of (round->engine);
   g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GPtrArray) bodies = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
-  sqlite3_stmt *stmt = prepare (db, "SELECT id, body FROM sync_held", error);
+  sqlite3_stmt *stmt = ombud_sql_prepare (db, "SELECT id, body FROM sync_held", error);
 
   if (stmt == NULL)
     return FALSE;
@@ -607,11 +563,11 @@ retry_held (Round   *round,
             return FALSE;
           continue;
         }
-      stmt = prepare (db, "DELETE FROM sync_held WHERE id = ?1", error);
+      stmt = ombud_sql_prepare (db, "DELETE FROM sync_held WHERE id = ?1", error);
       if (stmt == NULL)
         return FALSE;
       sqlite3_bind_text (stmt, 1, ids->pdata[i], -1, SQLITE_STATIC);
-      if (!step_finish (db, stmt, error))
+      if (!ombud_sql_run (db, stmt, error))
         return FALSE;
     }
   return TRUE;
@@ -627,23 +583,23 @@ forget_sent (Round              *round,
   for (guint i = 0; i < resp->accepted->len; i++)
     {
       g_autofree char *id = ombud_uuid_format (g_bytes_get_data (resp->accepted->pdata[i], NULL));
-      sqlite3_stmt *stmt = prepare (db, "DELETE FROM outbox WHERE id = ?1", error);
+      sqlite3_stmt *stmt = ombud_sql_prepare (db, "DELETE FROM outbox WHERE id = ?1", error);
 
       if (stmt == NULL)
         return FALSE;
       sqlite3_bind_text (stmt, 1, id, -1, SQLITE_STATIC);
-      if (!step_finish (db, stmt, error))
+      if (!ombud_sql_run (db, stmt, error))
         return FALSE;
       round->engine->stats.pushed++;
     }
   for (guint i = 0; i < round->outgoing_sent->len; i++)
     {
-      sqlite3_stmt *stmt = prepare (db, "DELETE FROM sync_outgoing WHERE seq = ?1", error);
+      sqlite3_stmt *stmt = ombud_sql_prepare (db, "DELETE FROM sync_outgoing WHERE seq = ?1", error);
 
       if (stmt == NULL)
         return FALSE;
       sqlite3_bind_int64 (stmt, 1, g_array_index (round->outgoing_sent, gint64, i));
-      if (!step_finish (db, stmt, error))
+      if (!ombud_sql_run (db, stmt, error))
         return FALSE;
     }
   return TRUE;
@@ -671,7 +627,7 @@ rotate_office_key (Round              *round,
     return TRUE;
   if (ombud_keyring_create_office_key (keyring, error) == 0)
     return FALSE;
-  stmt = prepare (db, "SELECT d.device_id, d.box_pk FROM sync_directory d JOIN known_device k"
+  stmt = ombud_sql_prepare (db, "SELECT d.device_id, d.box_pk FROM sync_directory d JOIN known_device k"
                       " ON k.device_id = d.device_id AND k.trusted = 1 WHERE d.state = 1", error);
   if (stmt == NULL)
     return FALSE;
@@ -697,7 +653,7 @@ rotate_office_key (Round              *round,
 static guint
 count_keys (sqlite3 *db)
 {
-  return count_rows (db, "SELECT count(*) FROM sync_key");
+  return (guint) ombud_sql_count (db, "SELECT count(*) FROM sync_key");
 }
 
 /* The directory, when it moved: trust first, then the keys granted; a grant
@@ -776,7 +732,7 @@ apply_response (Round              *round,
       return FALSE;
     }
   if (resp->more || new_keys > 0
-      || count_rows (db, "SELECT count(*) FROM sync_outgoing") > 0)
+      || (guint) ombud_sql_count (db, "SELECT count(*) FROM sync_outgoing") > 0)
     round->again = TRUE;
   return ombud_caseload_settle (round->engine->caseload, error);
 }
@@ -976,9 +932,9 @@ static void
 update_counts (OmbudSyncEngine       *self,
                const OmbudSyncConfig *config)
 {
-  guint waiting = count_rows (db_of (self), "SELECT count(*) FROM outbox WHERE hold IS NULL");
+  guint waiting = (guint) ombud_sql_count (db_of (self), "SELECT count(*) FROM outbox WHERE hold IS NULL");
 
-  self->stats.held = count_rows (db_of (self), "SELECT count(*) FROM sync_held");
+  self->stats.held = (guint) ombud_sql_count (db_of (self), "SELECT count(*) FROM sync_held");
   if (config && self->last_success != config->last_success_ms)
     {
       self->last_success = config->last_success_ms;
@@ -1361,7 +1317,7 @@ ombud_for_person (OmbudCaseload  *caseload,
                   GError        **error)
 {
   sqlite3 *db = ombud_store_get_db (ombud_caseload_get_store (caseload));
-  sqlite3_stmt *stmt = prepare (db, "SELECT id FROM ombud WHERE deleted = 0 AND lower(name) = lower(?1)"
+  sqlite3_stmt *stmt = ombud_sql_prepare (db, "SELECT id FROM ombud WHERE deleted = 0 AND lower(name) = lower(?1)"
                                     " ORDER BY id LIMIT 1", error);
   char *id = NULL;
 
@@ -1396,7 +1352,7 @@ ombud_sync_confirm (OmbudCaseload  *caseload,
   if (config == NULL || config->role != 1 || config->state != OMBUD_SYNC_STATE_CONFIRMED)
     return ombud_fail (error, OMBUD_SYNC_ERROR, OMBUD_SYNC_ERROR_FAILED,
                        "only a confirmed coordinator's laptop can confirm devices");
-  stmt = prepare (ombud_store_get_db (store), "SELECT sign_pk, box_pk, person, role FROM sync_directory"
+  stmt = ombud_sql_prepare (ombud_store_get_db (store), "SELECT sign_pk, box_pk, person, role FROM sync_directory"
                                              " WHERE device_id = ?1 AND state <> 2", error);
   if (stmt == NULL)
     return FALSE;
