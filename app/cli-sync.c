@@ -191,12 +191,13 @@ cli_devices (CliCall *call)
       const char *person = (const char *) sqlite3_column_text (stmt, 1);
       const char *role = roles[sqlite3_column_int (stmt, 2) == 1];
       const char *state = state_name ((guint) sqlite3_column_int (stmt, 3));
-      gboolean trusted = sqlite3_column_int (stmt, 6) != 0;
+      gboolean mine = (guint64) sqlite3_column_int64 (stmt, 0) == ombud_caseload_get_device_id (caseload);
+      gboolean trusted = mine || sqlite3_column_int (stmt, 6) != 0;
 
       if (sqlite3_column_bytes (stmt, 4) != 32 || sqlite3_column_bytes (stmt, 5) != 32)
         continue;
       fp = ombud_fingerprint_text (sqlite3_column_blob (stmt, 4), sqlite3_column_blob (stmt, 5));
-      cli_table_add (table, id, person, role, state, trusted ? "yes" : "no", fp, NULL);
+      cli_table_add (table, id, person, role, state, mine ? "this device" : trusted ? "yes" : "no", fp, NULL);
       g_variant_builder_add_parsed (&list, "{'id': <%s>, 'person': <%s>, 'role': <%s>, 'state': <%s>,"
                                     " 'trusted': <%b>, 'fingerprint': <%s>}",
                                     id, person, role, state, trusted, fp);

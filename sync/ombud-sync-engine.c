@@ -390,12 +390,25 @@ build_request (Round   *round,
   req->cursor = config->cursor;
   req->directory = config->directory;
   req->budget = round->engine->budget;
-  if (config->state == OMBUD_SYNC_STATE_CONFIRMED
-      && (!claim_unassigned_cases (round, error)
-          || !ombud_sync_grant_case_keys (round->engine->caseload, config, error)
-          || !add_outbox (round, req, error)
-          || !add_outgoing (round, req, error)))
+  if (config->state == OMBUD_SYNC_STATE_CONFIRMED && !claim_unassigned_cases (round, error))
     return NULL;
+  /* Sealing stores each changeset's sealed bytes: one transaction, not
+   * one commit (and fsync) per changeset. */
+  if (config->state == OMBUD_SYNC_STATE_CONFIRMED)
+    {
+      sqlite3 *db = db_of (round->engine);
+
+      if (!ombud_vfs_exec (db, "BEGIN IMMEDIATE", error))
+        return NULL;
+      if (!ombud_sync_grant_case_keys (round->engine->caseload, config, error)
+          || !add_outbox (round, req, error)
+          || !add_outgoing (round, req, error)
+          || !ombud_vfs_exec (db, "COMMIT", error))
+        {
+          sqlite3_exec (db, "ROLLBACK", NULL, NULL, NULL);
+          return NULL;
+        }
+    }
   add_escrow (round, req);
   return g_steal_pointer (&req);
 }
@@ -1194,6 +1207,30 @@ make_recovery (OmbudKeyring  *keyring,
   return g_string_free (text, FALSE);
 }
 
+/* The caseload's ombud of that name (a coordinator who kept the team's
+ * records before enrolling has one), or a new one. */
+static char *
+ombud_for_person (OmbudCaseload  *caseload,
+                  const char     *person,
+                  guint           role,
+                  GError        **error)
+{
+  sqlite3 *db = ombud_store_get_db (ombud_caseload_get_store (caseload));
+  sqlite3_stmt *stmt = ombud_sql_prepare (db, "SELECT id FROM ombud WHERE deleted = 0 AND lower(name) = lower(?1)"
+                                    " ORDER BY id LIMIT 1", error);
+  char *id = NULL;
+
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_text (stmt, 1, person, -1, SQLITE_STATIC);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    id = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+  sqlite3_finalize (stmt);
+  if (id == NULL)
+    id = ombud_caseload_add_ombud (caseload, person, role == 1 ? "coordinator" : "ombud", error);
+  return id;
+}
+
 /* DESIGN.md §5: the first coordinator is trusted by enrolment alone; it
  * makes the office key, its own ombud record, and certifies itself. */
 static gboolean
@@ -1212,7 +1249,7 @@ found_organisation (OmbudCaseload    *caseload,
   /* It trusts no one on first use: everyone else it learns through
    * certificates it or the coordinators it certified signed. */
   config->confirmer = ombud_identity_get_device_id (me);
-  config->ombud_id = ombud_caseload_add_ombud (caseload, config->person, "coordinator", error);
+  config->ombud_id = ombud_for_person (caseload, config->person, 1, error);
   if (config->ombud_id == NULL || !ombud_uuid_parse (config->ombud_id, cert.ombud_id))
     return FALSE;
   memcpy (cert.sign_pk, ombud_identity_get_sign_pk (me), 32);
@@ -1308,28 +1345,6 @@ ombud_sync_enrol (OmbudCaseload          *caseload,
     return FALSE;
   *office_fingerprint = ombud_fingerprint_text (r->office_sign_pk, r->office_box_pk);
   return TRUE;
-}
-
-static char *
-ombud_for_person (OmbudCaseload  *caseload,
-                  const char     *person,
-                  guint           role,
-                  GError        **error)
-{
-  sqlite3 *db = ombud_store_get_db (ombud_caseload_get_store (caseload));
-  sqlite3_stmt *stmt = ombud_sql_prepare (db, "SELECT id FROM ombud WHERE deleted = 0 AND lower(name) = lower(?1)"
-                                    " ORDER BY id LIMIT 1", error);
-  char *id = NULL;
-
-  if (stmt == NULL)
-    return NULL;
-  sqlite3_bind_text (stmt, 1, person, -1, SQLITE_STATIC);
-  if (sqlite3_step (stmt) == SQLITE_ROW)
-    id = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
-  sqlite3_finalize (stmt);
-  if (id == NULL)
-    id = ombud_caseload_add_ombud (caseload, person, role == 1 ? "coordinator" : "ombud", error);
-  return id;
 }
 
 gboolean
