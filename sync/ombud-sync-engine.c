@@ -45,6 +45,7 @@ struct _OmbudSyncEngine {
   guint32          budget;
   guint            backoff_base_ms;
   guint            backoff_cap_ms;
+  GMainContext    *caller_context;   /* where an async sync reports progress; NULL: this thread */
 };
 
 G_DEFINE_FINAL_TYPE (OmbudSyncEngine, ombud_sync_engine, G_TYPE_OBJECT)
@@ -62,6 +63,13 @@ enum {
 };
 
 static GParamSpec *properties[N_PROPS];
+
+enum {
+  SIGNAL_PROGRESS,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
 
 /* What one round leaves for the next */
 typedef struct {
@@ -84,6 +92,7 @@ ombud_sync_engine_finalize (GObject *object)
 
   g_clear_object (&self->caseload);
   g_clear_pointer (&self->error_message, g_free);
+  g_clear_pointer (&self->caller_context, g_main_context_unref);
   G_OBJECT_CLASS (ombud_sync_engine_parent_class)->finalize (object);
 }
 
@@ -146,6 +155,18 @@ ombud_sync_engine_class_init (OmbudSyncEngineClass *klass)
   properties[PROP_CLOCK_OFFSET] =
     g_param_spec_int64 ("clock-offset", NULL, NULL, G_MININT64, G_MAXINT64, 0, ro);
   g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /**
+   * OmbudSyncEngine::progress:
+   * @sent: changesets the office has taken so far in this sync
+   * @received: changesets received so far
+   *
+   * After each request of a sync, in the thread (or, for _async, the
+   * main context) the sync was started from.
+   */
+  signals[SIGNAL_PROGRESS] =
+    g_signal_new ("progress", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 2, G_TYPE_UINT, G_TYPE_UINT);
 }
 
 static void
@@ -750,6 +771,49 @@ apply_response (Round              *round,
   return ombud_caseload_settle (round->engine->caseload, error);
 }
 
+/* ---- progress ------------------------------------------------------------- */
+
+typedef struct {
+  OmbudSyncEngine *engine;
+  guint            sent;
+  guint            received;
+} Progress;
+
+static gboolean
+emit_progress (gpointer data)
+{
+  Progress *p = data;
+
+  g_signal_emit (p->engine, signals[SIGNAL_PROGRESS], 0, p->sent, p->received);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+progress_free (gpointer data)
+{
+  Progress *p = data;
+
+  g_object_unref (p->engine);
+  g_free (p);
+}
+
+static void
+report_progress (OmbudSyncEngine *self)
+{
+  Progress *p = g_new0 (Progress, 1);
+
+  p->engine = g_object_ref (self);
+  p->sent = self->stats.pushed;
+  p->received = self->stats.pulled;
+  if (self->caller_context == NULL)
+    {
+      emit_progress (p);
+      progress_free (p);
+    }
+  else
+    g_main_context_invoke_full (self->caller_context, G_PRIORITY_DEFAULT, emit_progress, p, progress_free);
+}
+
 /* ---- one round ------------------------------------------------------------ */
 
 static gboolean
@@ -879,7 +943,10 @@ exchange (Round            *round,
     return ombud_fail (error, OMBUD_SYNC_ERROR, OMBUD_SYNC_ERROR_NOT_AUTHENTIC, "the office's answer is not authentic: %s",
                  local_error ? local_error->message : "addressed to another request");
   round->config->clock_offset_ms = h.time_ms - g_get_real_time () / 1000;
-  return apply_response (round, resp, error);
+  if (!apply_response (round, resp, error))
+    return FALSE;
+  report_progress (self);
+  return TRUE;
 }
 
 static gboolean
@@ -1095,6 +1162,8 @@ ombud_sync_engine_sync_async (OmbudSyncEngine     *self,
   g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
 
   g_task_set_source_tag (task, ombud_sync_engine_sync_async);
+  g_clear_pointer (&self->caller_context, g_main_context_unref);
+  self->caller_context = g_main_context_ref_thread_default ();
   set_status (self, OMBUD_SYNC_STATUS_SYNCING, NULL);
   g_task_run_in_thread (task, sync_thread);
 }
@@ -1108,6 +1177,7 @@ ombud_sync_engine_sync_finish (OmbudSyncEngine  *self,
   gboolean ok;
 
   g_return_val_if_fail (outcome != NULL, FALSE);
+  g_clear_pointer (&self->caller_context, g_main_context_unref);
   ok = sync_end (self, outcome->config, outcome->failure);
   if (!ok)
     g_propagate_error (error, g_steal_pointer (&outcome->failure));

@@ -377,6 +377,88 @@ test_office_cannot_plant_a_coordinator (void)
   }
 }
 
+typedef struct {
+  GMainLoop *loop;
+  GThread   *main_thread;
+  guint      progress_calls;
+  guint      last_sent;
+  guint      status_changes;
+  gboolean   all_in_main_thread;
+  gboolean   ok;
+} AsyncWatch;
+
+static void
+on_progress (OmbudSyncEngine *engine,
+             guint            sent,
+             guint            received,
+             AsyncWatch      *w)
+{
+  (void) engine;
+  (void) received;
+  w->progress_calls++;
+  w->last_sent = sent;
+  w->all_in_main_thread &= g_thread_self () == w->main_thread;
+}
+
+static void
+on_status (GObject    *engine,
+           GParamSpec *pspec,
+           AsyncWatch *w)
+{
+  (void) engine;
+  (void) pspec;
+  w->status_changes++;
+  w->all_in_main_thread &= g_thread_self () == w->main_thread;
+}
+
+static void
+on_synced (GObject      *engine,
+           GAsyncResult *result,
+           gpointer      data)
+{
+  AsyncWatch *w = data;
+  g_autoptr(GError) error = NULL;
+
+  w->ok = ombud_sync_engine_sync_finish (OMBUD_SYNC_ENGINE (engine), result, &error);
+  g_assert_no_error (error);
+  g_main_loop_quit (w->loop);
+}
+
+/* The window's way: the sync runs in a worker thread while the main loop
+ * turns, and every report arrives in the main thread. */
+static void
+test_async_reports_progress (void)
+{
+  g_autoptr(TestOffice) office = test_office_new (NULL, NULL);
+  g_autoptr(TestLaptop) coord = test_laptop_new (office, NULL, "Cecilia Samordnare", TRUE);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
+  AsyncWatch w = { .loop = loop, .main_thread = g_thread_self (), .all_in_main_thread = TRUE };
+  OmbudSyncEngine *engine = coord->engine;
+
+  for (guint i = 0; i < 40; i++)
+    {
+      g_autofree char *code = g_strdup_printf ("%04u", 1000 + i);
+      g_autofree char *id = ombud_caseload_add_municipality (coord->replica->caseload, code, code, 1, &error);
+      g_assert_no_error (error);
+    }
+  ombud_sync_engine_set_budget (engine, 16 * 1024);
+  g_signal_connect (engine, "progress", G_CALLBACK (on_progress), &w);
+  g_signal_connect (engine, "notify::status", G_CALLBACK (on_status), &w);
+  ombud_sync_engine_sync_async (engine, NULL, on_synced, &w);
+  g_assert_cmpint (ombud_sync_engine_get_status (engine), ==, OMBUD_SYNC_STATUS_SYNCING);
+  g_main_loop_run (loop);
+  g_assert_true (w.ok);
+  g_assert_true (w.all_in_main_thread);
+  g_assert_cmpuint (w.progress_calls, >=, 1);
+  g_assert_cmpuint (w.last_sent, ==, 41);  /* the municipalities and the coordinator's ombud record */
+  g_assert_cmpuint (w.status_changes, >=, 2);
+  g_assert_cmpint (ombud_sync_engine_get_status (engine), ==, OMBUD_SYNC_STATUS_IDLE);
+  g_assert_cmpuint (ombud_sync_engine_get_changes_waiting (engine), ==, 0);
+  g_assert_cmpint (ombud_sync_engine_get_last_success (engine), >, 0);
+  g_assert_cmpint (ABS (ombud_sync_engine_get_clock_offset (engine)), <, 60 * 1000);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -384,5 +466,6 @@ main (int argc, char **argv)
   g_test_add_func ("/sync/e2e/team-converges", test_team_converges);
   g_test_add_func ("/sync/e2e/coordinators-read-client", test_coordinators_read_client);
   g_test_add_func ("/sync/e2e/office-cannot-plant-a-coordinator", test_office_cannot_plant_a_coordinator);
+  g_test_add_func ("/sync/e2e/async-reports-progress", test_async_reports_progress);
   return g_test_run ();
 }
