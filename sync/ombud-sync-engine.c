@@ -833,14 +833,15 @@ from_http_error (GError  *http_error,
 
 /* The replica of a revoked device goes: the key file first, overwritten
  * before it is unlinked, so that what is left of the database on the disk
- * cannot be opened by anyone (DESIGN.md §5). */
+ * cannot be opened by anyone (DESIGN.md §5).  The store stays open — the
+ * caller's caseload still has statements on it — and the caller locks it
+ * when it sees OMBUD_SYNC_ERROR_REVOKED; nothing more reaches the disk. */
 static void
 wipe_profile (OmbudStore *store)
 {
   static const char *const files[] = { "ombud.key", "ombud.db", "ombud.db-wal", "ombud.db-shm", NULL };
-  g_autofree char *dir = g_strdup (ombud_store_get_profile_dir (store));
+  const char *dir = ombud_store_get_profile_dir (store);
 
-  ombud_store_lock (store);
   for (guint i = 0; files[i]; i++)
     {
       g_autofree char *path = g_build_filename (dir, files[i], NULL);
@@ -859,6 +860,7 @@ wipe_profile (OmbudStore *store)
 static gboolean
 handle_refusal (Round                      *round,
                 OmbudHttpResponse          *http,
+                const OmbudEnvelopeHeader  *sent,
                 const guint8                rx[OMBUD_SESSION_KEY_SIZE],
                 GError                    **error)
 {
@@ -867,8 +869,11 @@ handle_refusal (Round                      *round,
   g_autofree char *line = NULL;
   OmbudEnvelopeHeader h;
 
-  /* Only an answer sealed by the office can make this laptop wipe itself. */
+  /* Only the office's sealed answer to this very request can make this
+   * laptop wipe itself. */
   if (http->status == 403 && (body = ombud_envelope_open (http->body, rx, &h, NULL)) != NULL
+      && h.kind == OMBUD_ENVELOPE_RESPONSE && memcmp (h.request_id, sent->request_id, 16) == 0
+      && h.device_id == sent->device_id
       && (resp = ombud_sync_response_decode (body, NULL)) != NULL
       && resp->state == OMBUD_SYNC_STATE_REVOKED)
     {
@@ -926,15 +931,15 @@ exchange (Round            *round,
 
   if (http == NULL)
     return from_http_error (local_error, error);
+  g_assert (ombud_envelope_parse_header (envelope, &sent, NULL));
   self->stats.requests++;
   self->stats.connections += http->connections;
   self->stats.bytes_sent += http->bytes_sent;
   self->stats.bytes_received += http->bytes_received;
   if (http->status != 200)
-    return handle_refusal (round, http, rx, error);
+    return handle_refusal (round, http, &sent, rx, error);
   body = ombud_envelope_open (http->body, rx, &h, &local_error);
   /* The answer to this request, not a replay of an older one. */
-  g_assert (ombud_envelope_parse_header (envelope, &sent, NULL));
   if (body != NULL && (h.kind != OMBUD_ENVELOPE_RESPONSE || h.device_id != sent.device_id
                        || memcmp (h.request_id, sent.request_id, 16) != 0
                        || memcmp (h.org_id, sent.org_id, 16) != 0))
