@@ -155,24 +155,20 @@ test_cli_result_clear (TestCliResult *result)
 }
 
 TestCliResult
-test_cli_run (const char         *stdin_path,
-              const char * const *args)
+test_program_run (GSubprocessLauncher *launcher,
+                  const char          *program,
+                  const char * const  *args)
 {
-  g_autoptr(GSubprocessLauncher) launcher = NULL;
   g_autoptr(GPtrArray) argv = g_ptr_array_new ();
   g_autoptr(GSubprocess) proc = NULL;
   g_autoptr(GError) error = NULL;
   TestCliResult r = { 0 };
-  const char *cli = g_getenv ("OMBUD_CLI");
 
-  g_assert_nonnull (cli);
-  g_ptr_array_add (argv, (char *) cli);
+  g_assert_nonnull (program);
+  g_ptr_array_add (argv, (char *) program);
   for (guint i = 0; args[i]; i++)
     g_ptr_array_add (argv, (char *) args[i]);
   g_ptr_array_add (argv, NULL);
-
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
-  g_subprocess_launcher_set_stdin_file_path (launcher, stdin_path);
   proc = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
   g_assert_no_error (error);
   g_subprocess_communicate_utf8 (proc, NULL, NULL, &r.out, &r.err, &error);
@@ -180,6 +176,17 @@ test_cli_run (const char         *stdin_path,
   g_assert_true (g_subprocess_get_if_exited (proc));
   r.status = g_subprocess_get_exit_status (proc);
   return r;
+}
+
+TestCliResult
+test_cli_run (const char         *stdin_path,
+              const char * const *args)
+{
+  g_autoptr(GSubprocessLauncher) launcher =
+    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+
+  g_subprocess_launcher_set_stdin_file_path (launcher, stdin_path);
+  return test_program_run (launcher, g_getenv ("OMBUD_CLI"), args);
 }
 
 static gint64

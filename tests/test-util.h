@@ -4,7 +4,7 @@
  */
 #pragma once
 
-#include <glib.h>
+#include <gio/gio.h>
 
 #include "ombud-caseload.h"
 #include "ombud-keyfile.h"
@@ -51,6 +51,11 @@ typedef struct {
 } TestCliResult;
 
 void          test_cli_result_clear (TestCliResult      *result);
+/* program with args, as launcher (its flags must pipe stdout and stderr)
+ * sets it up: standard input, environment. */
+TestCliResult test_program_run      (GSubprocessLauncher *launcher,
+                                     const char          *program,
+                                     const char * const  *args);
 TestCliResult test_cli_run          (const char         *stdin_path,
                                      const char * const *args);
 

@@ -53,31 +53,14 @@ static TestCliResult
 office_runv (const char         *env_data,
              const char * const *args)
 {
-  g_autoptr(GSubprocessLauncher) launcher = NULL;
-  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
-  g_autoptr(GSubprocess) proc = NULL;
-  g_autoptr(GError) error = NULL;
-  TestCliResult r = { 0 };
-  const char *office = g_getenv ("OMBUD_OFFICE");
+  g_autoptr(GSubprocessLauncher) launcher =
+    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
 
-  g_assert_nonnull (office);
-  g_ptr_array_add (argv, (char *) office);
-  for (guint i = 0; args[i]; i++)
-    g_ptr_array_add (argv, (char *) args[i]);
-  g_ptr_array_add (argv, NULL);
-
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
   g_subprocess_launcher_set_stdin_file_path (launcher, "/dev/null");
   g_subprocess_launcher_unsetenv (launcher, "OMBUD_OFFICE_DATA");
   if (env_data != NULL)
     g_subprocess_launcher_setenv (launcher, "OMBUD_OFFICE_DATA", env_data, TRUE);
-  proc = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
-  g_assert_no_error (error);
-  g_subprocess_communicate_utf8 (proc, NULL, NULL, &r.out, &r.err, &error);
-  g_assert_no_error (error);
-  g_assert_true (g_subprocess_get_if_exited (proc));
-  r.status = g_subprocess_get_exit_status (proc);
-  return r;
+  return test_program_run (launcher, g_getenv ("OMBUD_OFFICE"), args);
 }
 
 #define OFFICE(...) office_runv (NULL, (const char * const[]) { __VA_ARGS__, NULL })

@@ -768,54 +768,28 @@ test_backoff_many_failures (void)
 /* Setup */
 
 static void
-run_or_die (const char *command)
-{
-  g_autofree char *err = NULL;
-  g_autoptr(GError) error = NULL;
-  const char *argv[] = { "/bin/sh", "-c", command, NULL };
-  int status;
-
-  g_spawn_sync (tls_dir, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, NULL, &err, &status, &error);
-  g_assert_no_error (error);
-  if (!g_spawn_check_wait_status (status, &error))
-    g_error ("%s: %s\n%s", command, error->message, err);
-}
-
-static void
 make_cert (const char  *name,
            const char  *subject_alt,
            char       **cert,
            char       **key,
-           char       **ca_file)
+           char       **ca_file,
+           char       **pin)
 {
-  g_autofree char *command = g_strdup_printf (
-    "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes"
-    " -subj /CN=%s -addext subjectAltName=%s -days 2"
-    " -keyout %s-key.pem -out %s-cert.pem", name, subject_alt, name, name);
-  g_autofree char *cert_path = g_strdup_printf ("%s/%s-cert.pem", tls_dir, name);
-  g_autofree char *key_path = g_strdup_printf ("%s/%s-key.pem", tls_dir, name);
+  g_autofree char *key_path = NULL;
 
-  run_or_die (command);
-  g_assert_true (g_file_get_contents (cert_path, cert, NULL, NULL));
+  test_make_tls_cert (tls_dir, name, subject_alt, ca_file, &key_path, pin);
+  g_assert_true (g_file_get_contents (*ca_file, cert, NULL, NULL));
   g_assert_true (g_file_get_contents (key_path, key, NULL, NULL));
-  *ca_file = g_steal_pointer (&cert_path);
 }
 
 static void
 make_tls (void)
 {
-  g_autofree char *pin_path = NULL;
-  g_autofree char *pin = NULL;
+  g_autofree char *other_pin = NULL;
 
   tls_dir = test_make_tmp_dir ("ombud-http-XXXXXX");
-  make_cert ("localhost", "IP:127.0.0.1,DNS:localhost", &tls_cert, &tls_key, &tls_ca_file);
-  make_cert ("other.example", "DNS:other.example", &other_cert, &other_key, &other_ca_file);
-  run_or_die ("openssl x509 -in localhost-cert.pem -pubkey -noout"
-              " | openssl pkey -pubin -outform der"
-              " | openssl dgst -sha256 -binary | base64 > pin");
-  pin_path = g_build_filename (tls_dir, "pin", NULL);
-  g_assert_true (g_file_get_contents (pin_path, &pin, NULL, NULL));
-  tls_pin = g_strconcat ("sha256//", g_strstrip (pin), NULL);
+  make_cert ("localhost", "IP:127.0.0.1,DNS:localhost", &tls_cert, &tls_key, &tls_ca_file, &tls_pin);
+  make_cert ("other.example", "DNS:other.example", &other_cert, &other_key, &other_ca_file, &other_pin);
   g_assert_cmpuint (strlen (tls_pin), ==, 8 + 44);
 }
 
