@@ -128,7 +128,8 @@ gboolean           ombud_office_backend_add_device      (OmbudOfficeBackend     
 OmbudOfficeDevice *ombud_office_backend_get_device      (OmbudOfficeBackend      *self,
                                                          guint64                  device_id,
                                                          GError                 **error);
-/* All devices, in order of enrolment: OmbudOfficeDevice, freed with the array. */
+/* All devices, in order of enrolment: OmbudOfficeDevice, freed with the
+ * array; without their last_response (NULL), which get_device gives. */
 GPtrArray         *ombud_office_backend_list_devices    (OmbudOfficeBackend      *self,
                                                          GError                 **error);
 gboolean           ombud_office_backend_set_device_state (OmbudOfficeBackend     *self,

@@ -11,6 +11,7 @@
 #include "ombud-office-handler.h"
 
 #include <sodium.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "ombud-bytes.h"
@@ -608,6 +609,41 @@ append_refs (GPtrArray *to,
     g_ptr_array_add (to, g_bytes_ref (from->pdata[i]));
 }
 
+/* Whether a rotation is due changes only with the directory: the answer is
+ * kept with the directory sequence it was worked out at. */
+static guint32
+rotation_due_cached (SyncCall   *call,
+                     gint64      directory,
+                     GError    **error)
+{
+  g_autoptr(GBytes) cached = ombud_office_backend_get_blob (call->backend, "rotation-check", error);
+  g_autoptr(GPtrArray) devices = NULL;
+  g_autofree char *text = NULL;
+  gint64 seq = -1;
+  guint32 epoch = 0;
+
+  if (*error != NULL)
+    return 0;
+  if (cached != NULL && g_bytes_get_size (cached) < 64)
+    {
+      g_autofree char *s = g_strndup (g_bytes_get_data (cached, NULL), g_bytes_get_size (cached));
+      if (sscanf (s, "%" G_GINT64_FORMAT " %" G_GUINT32_FORMAT, &seq, &epoch) == 2 && seq == directory)
+        return epoch;
+    }
+  devices = ombud_office_backend_list_devices (call->backend, error);
+  if (devices == NULL)
+    return 0;
+  epoch = rotation_due (call, devices, error);
+  if (*error != NULL)
+    return 0;
+  text = g_strdup_printf ("%" G_GINT64_FORMAT " %" G_GUINT32_FORMAT, directory, epoch);
+  {
+    g_autoptr(GBytes) blob = g_bytes_new (text, strlen (text));
+    ombud_office_backend_put_blob (call->backend, "rotation-check", blob, error);
+  }
+  return epoch;
+}
+
 static gboolean
 send_directory (SyncCall *call)
 {
@@ -621,12 +657,9 @@ send_directory (SyncCall *call)
   resp->directory = ombud_office_backend_get_directory_seq (call->backend, &error);
   if (error)
     return storage_failed (call, error);
-  devices = ombud_office_backend_list_devices (call->backend, &error);
-  if (devices == NULL)
-    return storage_failed (call, error);
   if (is_coordinator (call->device))
     {
-      rotate = rotation_due (call, devices, &error);
+      rotate = rotation_due_cached (call, resp->directory, &error);
       if (error)
         return storage_failed (call, error);
       if (rotate)
@@ -634,7 +667,8 @@ send_directory (SyncCall *call)
     }
   if (resp->directory <= call->request->directory)
     return TRUE;
-  certs = ombud_office_backend_list_certs (call->backend, &error);
+  devices = ombud_office_backend_list_devices (call->backend, &error);
+  certs = devices ? ombud_office_backend_list_certs (call->backend, &error) : NULL;
   grants = certs ? ombud_office_backend_list_grants (call->backend, call->device->device_id, &error) : NULL;
   if (grants == NULL)
     return storage_failed (call, error);
@@ -667,20 +701,17 @@ seal_response (SyncCall                  *call,
   return ombud_envelope_seal (&h, body, tx);
 }
 
-/* The request, opened: replay, revocation, then the work in one transaction. */
+/* Revocation, a repeat, a replay: decided on the device as the transaction
+ * sees it, so that two copies of a request racing in two workers are
+ * taken one after the other (PROTOCOL.md §5).  NULL when none applies. */
 static GBytes *
-serve_request (SyncCall                  *call,
-               GBytes                    *envelope,
-               GBytes                    *body,
-               const OmbudEnvelopeHeader *h,
-               const guint8               tx[OMBUD_SESSION_KEY_SIZE])
+screen_request (SyncCall                  *call,
+                const OmbudEnvelopeHeader *h,
+                const guint8               hash[32],
+                const guint8               tx[OMBUD_SESSION_KEY_SIZE])
 {
-  g_autoptr(GError) error = NULL;
   OmbudOfficeDevice *d = call->device;
-  guint8 hash[32];
-  GBytes *reply;
 
-  crypto_generichash (hash, sizeof hash, g_bytes_get_data (envelope, NULL), g_bytes_get_size (envelope), NULL, 0);
   if (d->state == OMBUD_OFFICE_DEVICE_REVOKED)
     {
       call->response->state = OMBUD_SYNC_STATE_REVOKED;
@@ -689,7 +720,7 @@ serve_request (SyncCall                  *call,
       return seal_response (call, h, tx);
     }
   /* The last request again, byte for byte: a retry after a cut connection
-   * gets the same answer and changes nothing (PROTOCOL.md §5). */
+   * gets the same answer and changes nothing. */
   if (d->last_response && memcmp (h->request_id, d->last_request_id, 16) == 0
       && memcmp (hash, d->last_request_hash, 32) == 0)
     {
@@ -699,20 +730,57 @@ serve_request (SyncCall                  *call,
   if (h->time_ms <= d->last_request_ms)
     return refuse (call->status, call->outcome, 409, "replayed",
                    "the request is not newer than this device's last one");
+  return NULL;
+}
+
+static gboolean
+decode_request (SyncCall *call,
+                GBytes   *body)
+{
+  g_autoptr(GError) error = NULL;
+
   call->request = ombud_sync_request_decode (body, &error);
   if (call->request == NULL)
-    return refuse (call->status, call->outcome, 400, "malformed", "%s", error->message);
+    return deny (call, 400, "malformed", "%s", error->message);
   if (call->request->protocol != OMBUD_SYNC_PROTOCOL)
-    return refuse (call->status, call->outcome, 400, "unsupported-protocol",
-                   "protocol %u is not spoken here", call->request->protocol);
+    return deny (call, 400, "unsupported-protocol", "protocol %u is not spoken here", call->request->protocol);
+  return TRUE;
+}
 
+/* The request, opened: screened, then the work, in one transaction. */
+static GBytes *
+serve_request (SyncCall                  *call,
+               GBytes                    *envelope,
+               GBytes                    *body,
+               const OmbudEnvelopeHeader *h,
+               const guint8               tx[OMBUD_SESSION_KEY_SIZE])
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OmbudOfficeDevice) current = NULL;
+  guint8 hash[32];
+  GBytes *reply;
+
+  crypto_generichash (hash, sizeof hash, g_bytes_get_data (envelope, NULL), g_bytes_get_size (envelope), NULL, 0);
   if (!ombud_office_backend_begin (call->backend, &error))
     return refuse (call->status, call->outcome, 503, "unavailable", "%s", error->message);
-  if (take_pushed (call) && answer (call))
+  current = ombud_office_backend_get_device (call->backend, call->device->device_id, &error);
+  if (current == NULL)
+    {
+      ombud_office_backend_rollback (call->backend);
+      return refuse (call->status, call->outcome, 503, "unavailable", "%s", error->message);
+    }
+  call->device = current;
+  reply = screen_request (call, h, hash, tx);
+  if (reply != NULL)
+    {
+      ombud_office_backend_rollback (call->backend);
+      return reply;
+    }
+  if (decode_request (call, body) && take_pushed (call) && answer (call))
     {
       *call->status = 200;
       reply = seal_response (call, h, tx);
-      if (ombud_office_backend_set_last_request (call->backend, d->device_id, h->time_ms, h->request_id,
+      if (ombud_office_backend_set_last_request (call->backend, current->device_id, h->time_ms, h->request_id,
                                                  hash, reply, 200, call->now_ms, &error)
           && ombud_office_backend_commit (call->backend, &error))
         return reply;

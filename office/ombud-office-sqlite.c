@@ -98,6 +98,10 @@ static const char schema_sql[] =
   "device_id, sign_pk, box_pk, person, name, role, state, ombud_id, enrolled_ms, last_seen_ms, " \
   "last_request_ms, last_request_id, last_request_hash, last_response, last_response_status"
 
+#define DEVICE_LIST_COLUMNS \
+  "device_id, sign_pk, box_pk, person, name, role, state, ombud_id, enrolled_ms, last_seen_ms, " \
+  "last_request_ms, last_request_id, last_request_hash, NULL, last_response_status"
+
 /* What a device may receive (ombud-office-backend.h): ?1 after, ?2 excluded
  * author, ?3 all cases, ?4 ombud id (NULL matches no route). */
 #define ROUTED_CHANGESETS \
@@ -162,7 +166,9 @@ static const char * const stmt_sql[N_STMTS] = {
     "INSERT INTO device (" DEVICE_COLUMNS ") "
     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
   [STMT_DEVICE_SELECT] = "SELECT " DEVICE_COLUMNS " FROM device WHERE device_id = ?1",
-  [STMT_DEVICE_LIST] = "SELECT " DEVICE_COLUMNS " FROM device ORDER BY enrolled_ms, device_id",
+  /* Not the stored responses: a directory of hundreds of devices is listed
+   * often, and their last answers are tens of kilobytes each. */
+  [STMT_DEVICE_LIST] = "SELECT " DEVICE_LIST_COLUMNS " FROM device ORDER BY enrolled_ms, device_id",
   [STMT_DEVICE_STATE_SELECT] = "SELECT state, ombud_id FROM device WHERE device_id = ?1",
   [STMT_DEVICE_STATE_UPDATE] =
     "UPDATE device SET state = ?2, ombud_id = coalesce (?3, ombud_id) WHERE device_id = ?1",

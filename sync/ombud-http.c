@@ -37,6 +37,7 @@ struct _OmbudHttp {
   /* The call in progress */
   GByteArray        *received;
   gboolean           too_large;
+  gboolean           headers_ended;  /* the blank line after the last header came */
   GCancellable      *cancellable;
 };
 
@@ -71,6 +72,25 @@ on_write (char   *data,
       return 0;  /* CURLE_WRITE_ERROR */
     }
   g_byte_array_append (self->received, (const guint8 *) data, n);
+  return n;
+}
+
+/* libcurl 7.88 takes a connection that closes inside the response's
+ * headers for a whole response with an empty body; only the blank line that
+ * ends the headers says they all came. */
+static size_t
+on_header (char   *data,
+           size_t  size,
+           size_t  nmemb,
+           void   *user_data)
+{
+  OmbudHttp *self = user_data;
+  gsize n = size * nmemb;
+
+  if ((n == 2 && data[0] == '\r' && data[1] == '\n') || (n == 1 && data[0] == '\n'))
+    self->headers_ended = TRUE;
+  else if (n >= 5 && g_ascii_strncasecmp (data, "HTTP/", 5) == 0)
+    self->headers_ended = FALSE;  /* a new response's status line: interim ones have headers too */
   return n;
 }
 
@@ -140,6 +160,8 @@ setup_transfer (OmbudHttp              *self,
   SETOPT (self, CURLOPT_MAXFILESIZE_LARGE, max_file);
   SETOPT (self, CURLOPT_WRITEFUNCTION, on_write);
   SETOPT (self, CURLOPT_WRITEDATA, self);
+  SETOPT (self, CURLOPT_HEADERFUNCTION, on_header);
+  SETOPT (self, CURLOPT_HEADERDATA, self);
   SETOPT (self, CURLOPT_XFERINFOFUNCTION, on_progress);
   SETOPT (self, CURLOPT_XFERINFODATA, self);
   SETOPT (self, CURLOPT_NOPROGRESS, 0L);
@@ -441,9 +463,13 @@ ombud_http_post (OmbudHttp     *self,
 
   self->received = g_byte_array_new ();
   self->too_large = FALSE;
+  self->headers_ended = FALSE;
   self->cancellable = cancellable;
   result = run (self);
-  if (result == CURLE_OK)
+  if (result == CURLE_OK && !self->headers_ended)
+    g_set_error_literal (error, OMBUD_HTTP_ERROR, OMBUD_HTTP_ERROR_CUT,
+                         "the connection closed inside the response's headers");
+  else if (result == CURLE_OK)
     response = response_new (self);
   else
     set_error (self, result, error);

@@ -522,12 +522,18 @@ ombud_sync_grant_case_keys (OmbudCaseload    *caseload,
 
   if (config->role != 1 && config->ombud_id == NULL)
     return TRUE;
-  stmt = ombud_sql_prepare (db, "SELECT id, assigned_ombud FROM client_case WHERE deleted = 0"
-                      " AND assigned_ombud IS NOT NULL AND (?1 IS NULL OR assigned_ombud = ?1)", error);
+  /* The device that made a case grants its key; another that holds it got
+   * it from that one, and granting it again would only churn the office's
+   * directory. */
+  stmt = ombud_sql_prepare (db, "SELECT c.id, c.assigned_ombud FROM client_case c WHERE c.deleted = 0"
+                      " AND c.assigned_ombud IS NOT NULL AND (?1 IS NULL OR c.assigned_ombud = ?1)"
+                      " AND (SELECT v.device FROM version v WHERE v.tbl = 'client_case' AND v.rec = c.id"
+                      "      AND v.field = 'municipality_id' ORDER BY v.hlc, v.device LIMIT 1) = ?2", error);
   if (stmt == NULL)
     return FALSE;
   if (config->role != 1)
     sqlite3_bind_text (stmt, 1, config->ombud_id, -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (stmt, 2, (sqlite3_int64) ombud_caseload_get_device_id (caseload));
   while (sqlite3_step (stmt) == SQLITE_ROW)
     {
       g_ptr_array_add (cases, g_strdup ((const char *) sqlite3_column_text (stmt, 0)));

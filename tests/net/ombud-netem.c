@@ -44,6 +44,8 @@ struct _NetemProxy {
   GMutex        lock;
   NetemOptions  options;
   NetemStats    stats;
+  gboolean      capturing;
+  GByteArray   *captured[2]; /* up, down; NULL until capture was first on */
   GRand        *rand;
   gboolean      stopping;
   GPtrArray    *workers;
@@ -788,16 +790,20 @@ bucket_allowance (Direction *dir,
   return MIN (want, (gsize) dir->tokens);
 }
 
+/* Counts, and captures when asked, N bytes just forwarded from DATA. */
 static void
-stats_add_bytes (NetemProxy *self,
-                 gboolean    up,
-                 gsize       n)
+stats_add_bytes (NetemProxy   *self,
+                 gboolean      up,
+                 const guint8 *data,
+                 gsize         n)
 {
   g_mutex_lock (&self->lock);
   if (up)
     self->stats.bytes_up += n;
   else
     self->stats.bytes_down += n;
+  if (self->capturing)
+    g_byte_array_append (self->captured[up ? 0 : 1], data, (guint) n);
   g_mutex_unlock (&self->lock);
 }
 
@@ -852,12 +858,12 @@ direction_flush (Connection *c,
       if (n < 0)
         return PUMP_CLOSE;
 
+      stats_add_bytes (c->proxy, dir->up, chunk->data + chunk->off, (gsize) n);
       chunk->off += (gsize) n;
       dir->queued -= (gsize) n;
       c->forwarded += (guint64) n;
       if (rate > 0)
         dir->tokens -= (gdouble) n;
-      stats_add_bytes (c->proxy, dir->up, (gsize) n);
       if (c->forwarded >= c->cut_after)
         {
           connection_cut (c);
@@ -1188,6 +1194,38 @@ netem_proxy_reset_stats (NetemProxy *self)
 }
 
 void
+netem_proxy_capture (NetemProxy *self,
+                     gboolean    on)
+{
+  g_return_if_fail (self != NULL);
+
+  g_mutex_lock (&self->lock);
+  self->capturing = on;
+  for (guint i = 0; on && i < G_N_ELEMENTS (self->captured); i++)
+    if (self->captured[i] == NULL)
+      self->captured[i] = g_byte_array_new ();
+  g_mutex_unlock (&self->lock);
+}
+
+GBytes *
+netem_proxy_take_capture (NetemProxy *self,
+                          gboolean    upstream)
+{
+  GByteArray *taken;
+
+  g_return_val_if_fail (self != NULL, NULL);
+
+  g_mutex_lock (&self->lock);
+  taken = self->captured[upstream ? 0 : 1];
+  if (taken != NULL)
+    self->captured[upstream ? 0 : 1] = g_byte_array_new ();
+  g_mutex_unlock (&self->lock);
+  if (taken == NULL)
+    return g_bytes_new (NULL, 0);
+  return g_byte_array_free_to_bytes (taken);
+}
+
+void
 netem_proxy_stop (NetemProxy *self)
 {
   g_autoptr(GPtrArray) workers = NULL;
@@ -1215,6 +1253,8 @@ netem_proxy_stop (NetemProxy *self)
   close (self->wake_fd[0]);
   close (self->wake_fd[1]);
   g_rand_free (self->rand);
+  for (guint i = 0; i < G_N_ELEMENTS (self->captured); i++)
+    g_clear_pointer (&self->captured[i], g_byte_array_unref);
   g_mutex_clear (&self->lock);
   g_free (self);
 }

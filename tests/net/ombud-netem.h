@@ -72,6 +72,18 @@ void        netem_proxy_get_stats   (NetemProxy         *self,
                                      NetemStats         *out);
 void        netem_proxy_reset_stats (NetemProxy         *self);
 
+/* Wire capture: while on, every payload byte forwarded on a proxied
+ * connection is also kept, one stream per direction (upstream: client to
+ * server) in the order written, so that the writes of parallel connections
+ * interleave.  Exactly the bytes the stats count: not those of duplicated
+ * requests, nor what a cut or a stop dropped.  Off at start; turning it off
+ * keeps what was caught. */
+void        netem_proxy_capture     (NetemProxy         *self,
+                                     gboolean            on);
+/* What was caught in one direction since the last take; never NULL. */
+GBytes     *netem_proxy_take_capture (NetemProxy         *self,
+                                      gboolean            upstream);
+
 /* Closes every connection (queued bytes are dropped), joins the threads and
  * frees SELF.  NULL is allowed. */
 void        netem_proxy_stop        (NetemProxy         *self);

@@ -842,6 +842,119 @@ test_refuse (void)
   g_assert_cmpint (g_atomic_int_get (&server->connections), ==, 1);
 }
 
+/* Capture */
+
+static void
+assert_bytes_equal (GBytes       *got,
+                    const guint8 *want,
+                    gsize         want_len)
+{
+  g_assert_cmpmem (g_bytes_get_data (got, NULL), g_bytes_get_size (got), want, want_len);
+}
+
+static void
+assert_capture_empty (NetemProxy *proxy)
+{
+  for (guint up = 0; up < 2; up++)
+    {
+      g_autoptr(GBytes) got = netem_proxy_take_capture (proxy, up);
+
+      g_assert_cmpuint (g_bytes_get_size (got), ==, 0);
+    }
+}
+
+/* What passed, both ways, byte for byte: echoed, over HTTP with a duplicate
+ * (not caught), and up to a cut. */
+static void
+test_capture (void)
+{
+  NetemOptions options = { .latency_ms_up = 2, .latency_ms_down = 3, .duplicate_probability = 1.0, .seed = 9 };
+  NetemOptions cut = { .cut_probability = 1.0, .cut_min_bytes = 10000, .cut_max_bytes = 50000, .seed = 11 };
+  g_autoptr(TestServer) echo = server_start (SERVER_ECHO);
+  g_autoptr(TestServer) http = server_start (SERVER_HTTP);
+  g_autoptr(TestServer) source = server_start (SERVER_SOURCE);
+  g_autoptr(NetemProxy) proxy = proxy_start (echo, &options);
+  g_autoptr(NetemProxy) http_proxy = proxy_start (http, &options);
+  g_autoptr(NetemProxy) cut_proxy = proxy_start (source, &cut);
+  g_autoptr(GBytes) payload = random_payload (300 * KiB, 8);
+  g_autoptr(GBytes) up = NULL;
+  g_autoptr(GBytes) down = NULL;
+  g_autoptr(GByteArray) got = NULL;
+  g_autoptr(GByteArray) buf = g_byte_array_new ();
+  const char *request = "POST /c HTTP/1.1\r\nHost: x\r\nContent-Length: 6\r\n\r\nsecret";
+  const char *response = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\ngot 6";
+  Reader r = { -1, buf };
+  NetemStats stats;
+  int fd;
+
+  /* Off: nothing is kept. */
+  got = echo_through (netem_proxy_get_port (proxy), payload);
+  assert_same_bytes (got, payload);
+  assert_capture_empty (proxy);
+  g_clear_pointer (&got, g_byte_array_unref);
+
+  /* On: each direction as it went. */
+  netem_proxy_reset_stats (proxy);
+  netem_proxy_capture (proxy, TRUE);
+  got = echo_through (netem_proxy_get_port (proxy), payload);
+  assert_same_bytes (got, payload);
+  up = netem_proxy_take_capture (proxy, TRUE);
+  down = netem_proxy_take_capture (proxy, FALSE);
+  netem_proxy_get_stats (proxy, &stats);
+  assert_bytes_equal (up, g_bytes_get_data (payload, NULL), g_bytes_get_size (payload));
+  assert_bytes_equal (down, got->data, got->len);
+  g_assert_cmpuint (g_bytes_get_size (up), ==, stats.bytes_up);
+  g_assert_cmpuint (g_bytes_get_size (down), ==, stats.bytes_down);
+  /* Taken: gone. */
+  assert_capture_empty (proxy);
+  g_clear_pointer (&up, g_bytes_unref);
+  g_clear_pointer (&down, g_bytes_unref);
+  g_clear_pointer (&got, g_byte_array_unref);
+
+  /* Turned off: what was caught stays, nothing more comes. */
+  got = echo_through (netem_proxy_get_port (proxy), payload);
+  netem_proxy_capture (proxy, FALSE);
+  g_clear_pointer (&got, g_byte_array_unref);
+  got = echo_through (netem_proxy_get_port (proxy), payload);
+  up = netem_proxy_take_capture (proxy, TRUE);
+  assert_bytes_equal (up, g_bytes_get_data (payload, NULL), g_bytes_get_size (payload));
+  g_clear_pointer (&up, g_bytes_unref);
+  g_clear_pointer (&got, g_byte_array_unref);
+
+  /* HTTP: the request once, though the server got it twice. */
+  netem_proxy_capture (http_proxy, TRUE);
+  r.fd = client_connect (netem_proxy_get_port (http_proxy));
+  send_str (r.fd, request);
+  assert_response (&r, "got 6");
+  g_assert_true (wait_for_count (&http->requests, 2));
+  g_assert_true (wait_for_count (&http->closed, 1));
+  close (r.fd);
+  g_assert_true (wait_for_count (&http->closed, 2));
+  up = netem_proxy_take_capture (http_proxy, TRUE);
+  down = netem_proxy_take_capture (http_proxy, FALSE);
+  assert_bytes_equal (up, (const guint8 *) request, strlen (request));
+  assert_bytes_equal (down, (const guint8 *) response, strlen (response));
+  netem_proxy_get_stats (http_proxy, &stats);
+  g_assert_cmpuint (stats.duplicates, ==, 1);
+  g_clear_pointer (&up, g_bytes_unref);
+  g_clear_pointer (&down, g_bytes_unref);
+
+  /* A cut: what reached the client, no more. */
+  netem_proxy_capture (cut_proxy, TRUE);
+  fd = client_connect (netem_proxy_get_port (cut_proxy));
+  got = recv_until_eof (fd);
+  close (fd);
+  down = netem_proxy_take_capture (cut_proxy, FALSE);
+  up = netem_proxy_take_capture (cut_proxy, TRUE);
+  netem_proxy_get_stats (cut_proxy, &stats);
+  g_assert_cmpuint (stats.cuts, ==, 1);
+  g_assert_cmpuint (got->len, >=, 10000);
+  g_assert_cmpuint (got->len, <=, 50000);
+  assert_bytes_equal (down, got->data, got->len);
+  g_assert_cmpuint (g_bytes_get_size (down), ==, stats.bytes_down);
+  g_assert_cmpuint (g_bytes_get_size (up), ==, 0);
+}
+
 /* Stop */
 
 static void
@@ -899,6 +1012,7 @@ main (int   argc,
   g_test_add_func ("/netem/http/duplicate", test_duplicate);
   g_test_add_func ("/netem/http/keep-alive", test_http_keepalive);
   g_test_add_func ("/netem/refuse", test_refuse);
+  g_test_add_func ("/netem/capture", test_capture);
   g_test_add_func ("/netem/stop-with-open-connections", test_stop_with_open_connections);
 
   return g_test_run ();

@@ -7,6 +7,7 @@
 #include <sqlite3.h>
 
 #include "ombud-office-handler.h"
+#include "ombud-sync-state.h"
 
 TestOffice *
 test_office_new (const char *tls_cert,
@@ -196,4 +197,30 @@ test_laptop_free (TestLaptop *self)
   g_free (self->person);
   g_free (self->fingerprint);
   g_free (self);
+}
+
+char *
+test_laptop_ombud_id (TestLaptop *self)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OmbudSyncConfig) config = ombud_sync_config_load (self->replica->store, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (config);
+  g_assert_nonnull (config->ombud_id);
+  return g_strdup (config->ombud_id);
+}
+
+GPtrArray *
+test_office_list_changesets (TestOffice *self)
+{
+  g_autoptr(OmbudOfficeBackend) backend = test_office_backend (self);
+  g_autoptr(GError) error = NULL;
+  gboolean more = TRUE;
+  GPtrArray *all = ombud_office_backend_list_changesets (backend, 0, 0, TRUE, NULL, G_MAXSIZE, &more, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (all);
+  g_assert_false (more);
+  return all;
 }

@@ -63,6 +63,11 @@ gint64      test_laptop_count     (TestLaptop   *laptop,
 char       *test_laptop_digest    (TestLaptop   *laptop,
                                    const char   *sql);
 void        test_laptop_free      (TestLaptop   *laptop);
+/* The ombud (a caseload UUID) the laptop's certificate names; asserts
+ * that it has one, i.e. that the laptop was admitted. */
+char       *test_laptop_ombud_id  (TestLaptop   *laptop);
+/* Every changeset the office holds, in seq order: OmbudOfficeChangeset. */
+GPtrArray  *test_office_list_changesets (TestOffice *office);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TestOffice, test_office_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TestLaptop, test_laptop_free)

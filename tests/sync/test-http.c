@@ -417,6 +417,80 @@ test_cut (void)
   assert_post_fails (http, url, OMBUD_HTTP_ERROR_CUT);
 }
 
+/* A raw server that answers each connection with `reply` and closes. */
+typedef struct {
+  GSocket    *listener;
+  const char *reply;
+  GThread    *thread;
+} RawServer;
+
+static gpointer
+raw_serve (gpointer data)
+{
+  RawServer *r = data;
+
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autoptr(GSocket) conn = g_socket_accept (r->listener, NULL, NULL);
+      char buf[4096];
+
+      if (conn == NULL)
+        break;
+      g_socket_set_timeout (conn, 5);
+      g_socket_receive (conn, buf, sizeof buf, NULL, NULL);  /* the request; its content does not matter */
+      g_socket_send (conn, r->reply, strlen (r->reply), NULL, NULL);
+      g_socket_close (conn, NULL);
+    }
+  return NULL;
+}
+
+static char *
+raw_server_start (RawServer  *r,
+                  const char *reply)
+{
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) any = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+  g_autoptr(GError) error = NULL;
+
+  r->reply = reply;
+  r->listener = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_socket_bind (r->listener, any, TRUE, &error));
+  g_assert_true (g_socket_listen (r->listener, &error));
+  bound = g_socket_get_local_address (r->listener, &error);
+  g_assert_no_error (error);
+  r->thread = g_thread_new ("raw-server", raw_serve, r);
+  return g_strdup_printf ("http://127.0.0.1:%u/", g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)));
+}
+
+static void
+raw_server_stop (RawServer *r)
+{
+  g_socket_shutdown (r->listener, TRUE, TRUE, NULL);
+  g_socket_close (r->listener, NULL);
+  g_thread_join (r->thread);
+  g_object_unref (r->listener);
+}
+
+/* libcurl 7.88 takes a connection closed inside the headers for a whole
+ * response with an empty body; it is a cut link, to be tried again. */
+static void
+test_cut_in_headers (void)
+{
+  static const char *const replies[] = { "HTTP/1.1 200 OK\r\n", "HTTP/1.1 200 OK\r\nContent-Le" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (replies); i++)
+    {
+      RawServer r = { 0 };
+      g_autofree char *url = raw_server_start (&r, replies[i]);
+      g_autoptr(OmbudHttp) http = ombud_http_new (NULL);
+
+      assert_post_fails (http, url, OMBUD_HTTP_ERROR_CUT);
+      raw_server_stop (&r);
+    }
+}
+
 static void
 test_too_large (void)
 {
@@ -826,6 +900,7 @@ main (int argc, char **argv)
   g_test_add_func ("/http/client-error", test_client_error);
   g_test_add_func ("/http/refused", test_refused);
   g_test_add_func ("/http/cut", test_cut);
+  g_test_add_func ("/http/cut-in-headers", test_cut_in_headers);
   g_test_add_func ("/http/too-large", test_too_large);
   g_test_add_func ("/http/invalid-url", test_invalid_url);
   g_test_add_func ("/http/cancel", test_cancel);
