@@ -25,11 +25,13 @@
 #include "ombud-sql.h"
 #include "ombud-sync-directory.h"
 #include "ombud-sync-message.h"
+#include "ombud-sync-outbox.h"
 #include "ombud-sync-state.h"
 #include "ombud-vfs.h"
 
 #define PUSH_BUDGET    (512 * 1024)
 #define PULL_BUDGET    (256 * 1024)
+#define COALESCE_CAP   (64 * 1024)
 #define MAX_ROUNDS     10000
 
 struct _OmbudSyncEngine {
@@ -422,6 +424,7 @@ build_request (Round   *round,
       if (!ombud_vfs_exec (db, "BEGIN IMMEDIATE", error))
         return NULL;
       if (!ombud_sync_grant_case_keys (round->engine->caseload, config, error)
+          || ombud_sync_outbox_coalesce (db, COALESCE_CAP, error) < 0
           || !add_outbox (round, req, error)
           || !add_outgoing (round, req, error)
           || !ombud_vfs_exec (db, "COMMIT", error))

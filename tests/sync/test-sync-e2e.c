@@ -451,7 +451,10 @@ test_async_reports_progress (void)
   g_assert_true (w.ok);
   g_assert_true (w.all_in_main_thread);
   g_assert_cmpuint (w.progress_calls, >=, 1);
-  g_assert_cmpuint (w.last_sent, ==, 41);  /* the municipalities and the coordinator's ombud record */
+  /* The municipalities and the coordinator's ombud record, joined into as
+   * few changesets as the outbox makes of them. */
+  g_assert_cmpuint (w.last_sent, >=, 1);
+  g_assert_cmpuint (w.last_sent, ==, ombud_sync_engine_get_stats (engine)->pushed);
   g_assert_cmpuint (w.status_changes, >=, 2);
   g_assert_cmpint (ombud_sync_engine_get_status (engine), ==, OMBUD_SYNC_STATUS_IDLE);
   g_assert_cmpuint (ombud_sync_engine_get_changes_waiting (engine), ==, 0);
