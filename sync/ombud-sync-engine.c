@@ -421,10 +421,14 @@ build_request (Round   *round,
     {
       sqlite3 *db = db_of (round->engine);
 
+      /* Two steps, each kept once done: a sync cut short (a laptop lid
+       * closed) does not start the joining over. */
       if (!ombud_vfs_exec (db, "BEGIN IMMEDIATE", error))
         return NULL;
       if (!ombud_sync_grant_case_keys (round->engine->caseload, config, error)
           || ombud_sync_outbox_coalesce (db, COALESCE_CAP, error) < 0
+          || !ombud_vfs_exec (db, "COMMIT", error)
+          || !ombud_vfs_exec (db, "BEGIN IMMEDIATE", error)
           || !add_outbox (round, req, error)
           || !add_outgoing (round, req, error)
           || !ombud_vfs_exec (db, "COMMIT", error))

