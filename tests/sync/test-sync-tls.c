@@ -8,6 +8,7 @@
  * trust store, refuses the office and enrols nothing.
  */
 #include <signal.h>
+#include <sys/prctl.h>
 #include <string.h>
 
 #include "test-util.h"
@@ -65,6 +66,14 @@ invite (Fixture    *f,
   return last_line (out);
 }
 
+/* A test that fails half-way must not leave its office serving. */
+static void
+die_with_parent (gpointer data)
+{
+  (void) data;
+  prctl (PR_SET_PDEATHSIG, SIGTERM);
+}
+
 static void
 serve (Fixture *f)
 {
@@ -74,7 +83,11 @@ serve (Fixture *f)
   g_autoptr(GDataInputStream) lines = NULL;
   g_autofree char *line = NULL;
 
-  f->server = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error);
+  g_autoptr(GSubprocessLauncher) launcher =
+    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  f->server = g_subprocess_launcher_spawnv (launcher, argv, &error);
   g_assert_no_error (error);
   lines = g_data_input_stream_new (g_subprocess_get_stdout_pipe (f->server));
   line = g_data_input_stream_read_line_utf8 (lines, NULL, NULL, &error);
