@@ -189,6 +189,21 @@ test_cli_run (const char         *stdin_path,
   return test_program_run (launcher, g_getenv ("OMBUD_CLI"), args);
 }
 
+TestCliResult
+test_cli_run_profile (const char         *stdin_path,
+                      const char         *profile,
+                      const char * const *args)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+
+  g_ptr_array_add (argv, (char *) "--profile");
+  g_ptr_array_add (argv, (char *) profile);
+  for (guint i = 0; args[i]; i++)
+    g_ptr_array_add (argv, (char *) args[i]);
+  g_ptr_array_add (argv, NULL);
+  return test_cli_run (stdin_path, (const char * const *) argv->pdata);
+}
+
 static gint64
 replica_clock (gpointer data)
 {

@@ -51,6 +51,10 @@ typedef struct {
 } TestCliResult;
 
 void          test_cli_result_clear (TestCliResult      *result);
+/* ombud-cli --profile PROFILE args…, standard input from stdin_path. */
+TestCliResult test_cli_run_profile  (const char          *stdin_path,
+                                     const char          *profile,
+                                     const char * const  *args);
 /* program with args, as launcher (its flags must pipe stdout and stderr)
  * sets it up: standard input, environment. */
 TestCliResult test_program_run      (GSubprocessLauncher *launcher,

@@ -188,6 +188,19 @@ test_laptop_digest (TestLaptop *self,
 }
 
 void
+test_laptops_assert_same (TestLaptop *x,
+                          TestLaptop *y,
+                          const char *format,
+                          const char *arg)
+{
+  g_autofree char *sql = g_strdup_printf (format, arg);
+  g_autofree char *dx = test_laptop_digest (x, sql);
+  g_autofree char *dy = test_laptop_digest (y, sql);
+
+  g_assert_cmpstr (dx, ==, dy);
+}
+
+void
 test_laptop_free (TestLaptop *self)
 {
   if (self == NULL)

@@ -62,6 +62,12 @@ gint64      test_laptop_count     (TestLaptop   *laptop,
                                    const char   *sql);
 char       *test_laptop_digest    (TestLaptop   *laptop,
                                    const char   *sql);
+/* The query (a format with one %s, given arg) returns the same rows on x
+ * and on y. */
+void        test_laptops_assert_same (TestLaptop *x,
+                                      TestLaptop *y,
+                                      const char *format,
+                                      const char *arg);
 void        test_laptop_free      (TestLaptop   *laptop);
 /* The ombud (a caseload UUID) the laptop's certificate names; asserts
  * that it has one, i.e. that the laptop was admitted. */

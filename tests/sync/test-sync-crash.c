@@ -34,14 +34,7 @@ cli (Fixture            *f,
      const char         *profile,
      const char * const *args)
 {
-  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
-
-  g_ptr_array_add (argv, (char *) "--profile");
-  g_ptr_array_add (argv, (char *) profile);
-  for (guint i = 0; args[i]; i++)
-    g_ptr_array_add (argv, (char *) args[i]);
-  g_ptr_array_add (argv, NULL);
-  return test_cli_run (f->stdin_path, (const char * const *) argv->pdata);
+  return test_cli_run_profile (f->stdin_path, profile, args);
 }
 
 static void

@@ -168,19 +168,6 @@ sync_all (Team *t)
                     " JOIN client_case c ON c.id = f.case_id WHERE c.assigned_ombud = '%s'" \
                     " AND f.field NOT IN ('client_name', 'client_contact', 'body') ORDER BY 1, 2, 3, 4, 5"
 
-static void
-assert_same (TestLaptop *x,
-             TestLaptop *y,
-             const char *format,
-             const char *ombud_id)
-{
-  g_autofree char *sql = g_strdup_printf (format, ombud_id);
-  g_autofree char *dx = test_laptop_digest (x, sql);
-  g_autofree char *dy = test_laptop_digest (y, sql);
-
-  g_assert_cmpstr (dx, ==, dy);
-}
-
 static gint64
 count_for (TestLaptop *laptop,
            const char *format,
@@ -204,18 +191,18 @@ assert_converged (Team *t)
     {
       g_assert_cmpint (test_laptop_count (t->all[i], "SELECT count(*) FROM outbox WHERE hold IS NULL"), ==, 0);
       g_assert_cmpint (test_laptop_count (t->all[i], "SELECT count(*) FROM sync_held"), ==, 0);
-      assert_same (t->all[i], t->coord, "SELECT id, name, code%s FROM municipality ORDER BY id", "");
-      assert_same (t->all[i], t->coord, "SELECT id, name, role%s FROM ombud ORDER BY id", "");
+      test_laptops_assert_same (t->all[i], t->coord, "SELECT id, name, code%s FROM municipality ORDER BY id", "");
+      test_laptops_assert_same (t->all[i], t->coord, "SELECT id, name, role%s FROM ombud ORDER BY id", "");
       g_assert_cmpint (test_laptop_count (t->all[i], "SELECT count(*) FROM deficiency"
                                                      " WHERE description = 'före-bekräftelse'"), ==, 1);
     }
   /* Anna's two laptops hold the same cases, client tier and all. */
   g_assert_cmpint (count_for (t->a1, "SELECT count(*) FROM client_case WHERE assigned_ombud = '%s'", a), >, 0);
-  assert_same (t->a1, t->a2, OFFICE_TIER, a);
-  assert_same (t->a1, t->a2, CLIENT_TIER, a);
-  assert_same (t->a1, t->a2, NOTES, a);
-  assert_same (t->a1, t->a2, EVENTS, a);
-  assert_same (t->a1, t->a2, CONFLICTS, a);
+  test_laptops_assert_same (t->a1, t->a2, OFFICE_TIER, a);
+  test_laptops_assert_same (t->a1, t->a2, CLIENT_TIER, a);
+  test_laptops_assert_same (t->a1, t->a2, NOTES, a);
+  test_laptops_assert_same (t->a1, t->a2, EVENTS, a);
+  test_laptops_assert_same (t->a1, t->a2, CONFLICTS, a);
   /* Each ombud's laptops hold nothing of the other's cases. */
   g_assert_cmpint (count_for (t->b1, "SELECT count(*) FROM client_case WHERE assigned_ombud = '%s'", a), ==, 0);
   g_assert_cmpint (count_for (t->a1, "SELECT count(*) FROM client_case WHERE assigned_ombud = '%s'", b), ==, 0);
@@ -223,12 +210,12 @@ assert_converged (Team *t)
   g_assert_cmpint (count_for (t->b1, "SELECT count(*) FROM note n JOIN client_case c ON c.id = n.case_id"
                                      " WHERE c.assigned_ombud = '%s'", a), ==, 0);
   /* The coordinator: the office tier of every case, equal to the owners'. */
-  assert_same (t->coord, t->a1, OFFICE_TIER, a);
-  assert_same (t->coord, t->b1, OFFICE_TIER, b);
-  assert_same (t->coord, t->a1, EVENTS, a);
-  assert_same (t->coord, t->b1, EVENTS, b);
-  assert_same (t->coord, t->a1, CONFLICTS, a);
-  assert_same (t->coord, t->b1, CONFLICTS, b);
+  test_laptops_assert_same (t->coord, t->a1, OFFICE_TIER, a);
+  test_laptops_assert_same (t->coord, t->b1, OFFICE_TIER, b);
+  test_laptops_assert_same (t->coord, t->a1, EVENTS, a);
+  test_laptops_assert_same (t->coord, t->b1, EVENTS, b);
+  test_laptops_assert_same (t->coord, t->a1, CONFLICTS, a);
+  test_laptops_assert_same (t->coord, t->b1, CONFLICTS, b);
   /* … and none of the client tier of the cases an ombud made; those it
    * took in itself it made the key of, and their owners got it. */
   {

@@ -472,19 +472,6 @@ sync_until_quiet (Team *t)
                     " UNION ALL SELECT description FROM deficiency WHERE description IS NOT NULL" \
                     " UNION ALL SELECT name FROM municipality WHERE name IS NOT NULL"
 
-static void
-assert_same (TestLaptop *x,
-             TestLaptop *y,
-             const char *format,
-             const char *ombud_id)
-{
-  g_autofree char *sql = g_strdup_printf (format, ombud_id);
-  g_autofree char *dx = test_laptop_digest (x, sql);
-  g_autofree char *dy = test_laptop_digest (y, sql);
-
-  g_assert_cmpstr (dx, ==, dy);
-}
-
 /* Each marker on exactly the laptops that should hold it, once, and no
  * marker anywhere else. */
 static void
@@ -632,22 +619,22 @@ assert_team (Team *t)
       g_assert_cmpint (test_laptop_count (l, "SELECT count(*) FROM sync_held"), ==, 0);
       g_assert_cmpint (test_laptop_count (l, "SELECT count(*) FROM sync_outgoing"), ==, 0);
       g_assert_cmpuint (ombud_sync_engine_get_changes_waiting (l->engine), ==, 0);
-      assert_same (l, t->all[COORD], TEAM "%s", "");
+      test_laptops_assert_same (l, t->all[COORD], TEAM "%s", "");
     }
-  assert_same (t->all[A1], t->all[A2], OFFICE_TIER, a);
-  assert_same (t->all[A1], t->all[A2], CLIENT_TIER, a);
-  assert_same (t->all[A1], t->all[A2], NOTES, a);
-  assert_same (t->all[A1], t->all[A2], CONTACTS, a);
-  assert_same (t->all[A1], t->all[A2], EVENTS, a);
-  assert_same (t->all[A1], t->all[A2], CONFLICTS, a);
+  test_laptops_assert_same (t->all[A1], t->all[A2], OFFICE_TIER, a);
+  test_laptops_assert_same (t->all[A1], t->all[A2], CLIENT_TIER, a);
+  test_laptops_assert_same (t->all[A1], t->all[A2], NOTES, a);
+  test_laptops_assert_same (t->all[A1], t->all[A2], CONTACTS, a);
+  test_laptops_assert_same (t->all[A1], t->all[A2], EVENTS, a);
+  test_laptops_assert_same (t->all[A1], t->all[A2], CONFLICTS, a);
   for (guint owner = A1; owner <= B1; owner += B1 - A1)
     {
       const char *o = owner == A1 ? a : b;
 
-      assert_same (t->all[COORD], t->all[owner], OFFICE_TIER, o);
-      assert_same (t->all[COORD], t->all[owner], EVENTS, o);
-      assert_same (t->all[COORD], t->all[owner], CONTACTS, o);
-      assert_same (t->all[COORD], t->all[owner], CONFLICTS, o);
+      test_laptops_assert_same (t->all[COORD], t->all[owner], OFFICE_TIER, o);
+      test_laptops_assert_same (t->all[COORD], t->all[owner], EVENTS, o);
+      test_laptops_assert_same (t->all[COORD], t->all[owner], CONTACTS, o);
+      test_laptops_assert_same (t->all[COORD], t->all[owner], CONFLICTS, o);
     }
   assert_markers (t);
   assert_rows (t);

@@ -98,18 +98,11 @@ serve (Fixture *f)
 }
 
 static TestCliResult
-cli (Fixture    *f,
-     const char *profile,
-     const char *const *args)
+cli (Fixture            *f,
+     const char         *profile,
+     const char * const *args)
 {
-  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
-
-  g_ptr_array_add (argv, (char *) "--profile");
-  g_ptr_array_add (argv, (char *) profile);
-  for (guint i = 0; args[i]; i++)
-    g_ptr_array_add (argv, (char *) args[i]);
-  g_ptr_array_add (argv, NULL);
-  return test_cli_run (f->passphrase_file, (const char *const *) argv->pdata);
+  return test_cli_run_profile (f->passphrase_file, profile, args);
 }
 
 static char *
