@@ -176,6 +176,40 @@ enrol_reply (const OmbudOfficeOrg     *org,
   return ombud_enrol_response_encode (r);
 }
 
+/* Which device a code enrolled, kept so that a laptop whose answer was lost
+ * on the way can ask again with the same code and keys. */
+static char *
+enrolled_by_name (const guint8 hash[32])
+{
+  GString *name = g_string_new ("enrolled-by:");
+
+  for (guint i = 0; i < 32; i++)
+    g_string_append_printf (name, "%02x", hash[i]);
+  return g_string_free (name, FALSE);
+}
+
+static GBytes *
+enrol_again (OmbudOfficeBackend      *backend,
+             const OmbudOfficeOrg    *org,
+             const guint8             hash[32],
+             const OmbudOfficeDevice *device,
+             guint                   *status,
+             OmbudOfficeOutcome      *outcome)
+{
+  g_autofree char *name = enrolled_by_name (hash);
+  g_autoptr(GBytes) blob = ombud_office_backend_get_blob (backend, name, NULL);
+  g_autoptr(OmbudOfficeDevice) existing = NULL;
+  guint8 id[8];
+
+  ombud_put_u64 (id, device->device_id);
+  if (blob == NULL || g_bytes_get_size (blob) != 8 || memcmp (g_bytes_get_data (blob, NULL), id, 8) != 0
+      || (existing = ombud_office_backend_get_device (backend, device->device_id, NULL)) == NULL
+      || memcmp (existing->box_pk, device->box_pk, 32) != 0)
+    return refuse (status, outcome, 403, "bad-code", "the enrolment code is unknown, used or expired");
+  *status = 200;
+  return enrol_reply (org, existing);
+}
+
 static GBytes *
 enrol_device (OmbudOfficeBackend      *backend,
               const OmbudOfficeOrg    *org,
@@ -187,16 +221,19 @@ enrol_device (OmbudOfficeBackend      *backend,
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(OmbudOfficeDevice) existing = NULL;
-  guint8 hash[32];
+  g_autofree char *name = NULL;
+  g_autoptr(GBytes) enrolled_by = NULL;
+  guint8 hash[32], id[8];
   OmbudOfficeRole role;
   gboolean first;
 
-  if (!invite_hash (req->code, hash)
-      || !ombud_office_backend_take_invite (backend, hash, now_ms, &device->person, &role, &error))
+  if (!invite_hash (req->code, hash))
+    return refuse (status, outcome, 403, "bad-code", "the enrolment code is unknown, used or expired");
+  if (!ombud_office_backend_take_invite (backend, hash, now_ms, &device->person, &role, &error))
     {
-      if (error && !g_error_matches (error, OMBUD_OFFICE_BACKEND_ERROR, OMBUD_OFFICE_BACKEND_ERROR_NOT_FOUND))
+      if (!g_error_matches (error, OMBUD_OFFICE_BACKEND_ERROR, OMBUD_OFFICE_BACKEND_ERROR_NOT_FOUND))
         return refuse (status, outcome, 503, "unavailable", "%s", error->message);
-      return refuse (status, outcome, 403, "bad-code", "the enrolment code is unknown, used or expired");
+      return enrol_again (backend, org, hash, device, status, outcome);
     }
   existing = ombud_office_backend_get_device (backend, device->device_id, NULL);
   if (existing != NULL)
@@ -208,7 +245,11 @@ enrol_device (OmbudOfficeBackend      *backend,
   /* DESIGN.md §5: the first coordinator is trusted by enrolment alone. */
   device->state = first ? OMBUD_OFFICE_DEVICE_CONFIRMED : OMBUD_OFFICE_DEVICE_PENDING;
   device->enrolled_ms = now_ms;
-  if (!ombud_office_backend_add_device (backend, device, &error))
+  name = enrolled_by_name (hash);
+  ombud_put_u64 (id, device->device_id);
+  enrolled_by = g_bytes_new (id, sizeof id);
+  if (!ombud_office_backend_add_device (backend, device, &error)
+      || !ombud_office_backend_put_blob (backend, name, enrolled_by, &error))
     {
       if (g_error_matches (error, OMBUD_OFFICE_BACKEND_ERROR, OMBUD_OFFICE_BACKEND_ERROR_EXISTS))
         return refuse (status, outcome, 409, "exists", "this device's keys are enrolled already");

@@ -13,6 +13,7 @@
 #include <sqlite3.h>
 
 #include "ombud-cert.h"
+#include "ombud-sync-message.h"
 #include "ombud-sync-state.h"
 
 typedef struct {
@@ -449,6 +450,51 @@ test_async_reports_progress (void)
   g_assert_cmpint (ABS (ombud_sync_engine_get_clock_offset (engine)), <, 60 * 1000);
 }
 
+static guint
+post_enrol (TestOffice    *office,
+            const char    *code,
+            OmbudIdentity *identity)
+{
+  g_autoptr(OmbudEnrolRequest) req = ombud_enrol_request_new ();
+  g_autoptr(OmbudHttp) http = ombud_http_new (NULL);
+  g_autofree char *url = g_strconcat (office->url, "/v1/enrol", NULL);
+  g_autoptr(GBytes) body = NULL;
+  g_autoptr(OmbudHttpResponse) r = NULL;
+  g_autoptr(GError) error = NULL;
+
+  req->code = g_strdup (code);
+  memcpy (req->sign_pk, ombud_identity_get_sign_pk (identity), 32);
+  memcpy (req->box_pk, ombud_identity_get_box_pk (identity), 32);
+  req->name = g_strdup ("laptop");
+  body = ombud_enrol_request_encode (req);
+  r = ombud_http_post (http, url, body, NULL, &error);
+  g_assert_no_error (error);
+  return r->status;
+}
+
+/* An answer to an enrolment lost on the way: the same laptop may ask again
+ * with the same code; another may not use it. */
+static void
+test_enrol_retry (void)
+{
+  g_autoptr(TestOffice) office = test_office_new (NULL, NULL);
+  g_autofree char *code = test_office_invite (office, "Anna Ombud", FALSE);
+  g_autoptr(OmbudIdentity) laptop = ombud_identity_generate ();
+  g_autoptr(OmbudIdentity) other = ombud_identity_generate ();
+
+  g_assert_cmpuint (post_enrol (office, code, laptop), ==, 200);
+  g_assert_cmpuint (post_enrol (office, code, laptop), ==, 200);
+  g_assert_cmpuint (post_enrol (office, code, other), ==, 403);
+  {
+    g_autoptr(OmbudOfficeBackend) backend = test_office_backend (office);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GPtrArray) devices = ombud_office_backend_list_devices (backend, &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpuint (devices->len, ==, 1);
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -457,5 +503,6 @@ main (int argc, char **argv)
   g_test_add_func ("/sync/e2e/coordinators-read-client", test_coordinators_read_client);
   g_test_add_func ("/sync/e2e/office-cannot-plant-a-coordinator", test_office_cannot_plant_a_coordinator);
   g_test_add_func ("/sync/e2e/async-reports-progress", test_async_reports_progress);
+  g_test_add_func ("/sync/e2e/enrol-retry", test_enrol_retry);
   return g_test_run ();
 }
