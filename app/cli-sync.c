@@ -9,6 +9,7 @@
 #include "ombud-identity.h"
 #include "ombud-sync-directory.h"
 #include "ombud-sync-engine.h"
+#include "ombud-sync-enrol.h"
 #include "ombud-sync-message.h"
 #include "ombud-sync-state.h"
 

@@ -88,23 +88,4 @@ void             ombud_sync_engine_set_backoff      (OmbudSyncEngine  *self,
                                                      guint             base_ms,
                                                      guint             cap_ms);
 
-/* Enrols this profile with an office (PROTOCOL.md §4) and saves what the
- * office said.  The first coordinator also makes the organisation's office
- * key and its recovery key, returned once in *recovery_key (else NULL). */
-gboolean         ombud_sync_enrol                   (OmbudCaseload    *caseload,
-                                                     const char       *url,
-                                                     const char       *code,
-                                                     const OmbudHttpOptions *tls,
-                                                     char            **office_fingerprint,
-                                                     char            **recovery_key,
-                                                     GError          **error);
-/* A coordinator confirms a pending device after comparing its fingerprint:
- * queues a certificate naming ombud_id (NULL: the caseload's ombud whose
- * name the invite gave, made if missing) and grants of the office key.
- * The next sync delivers them. */
-gboolean         ombud_sync_confirm                 (OmbudCaseload    *caseload,
-                                                     guint64           device_id,
-                                                     const char       *ombud_id,
-                                                     GError          **error);
-
 G_END_DECLS

@@ -8,6 +8,7 @@
 #include "ombud-office-backend.h"
 #include "ombud-office-server.h"
 #include "ombud-sync-engine.h"
+#include "ombud-sync-enrol.h"
 #include "test-util.h"
 
 G_BEGIN_DECLS
