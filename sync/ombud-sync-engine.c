@@ -1023,26 +1023,45 @@ set_status (OmbudSyncEngine *self,
   g_object_thaw_notify (G_OBJECT (self));
 }
 
-static void
-update_counts (OmbudSyncEngine       *self,
-               const OmbudSyncConfig *config)
-{
-  guint waiting = (guint) ombud_sql_count (db_of (self), "SELECT count(*) FROM outbox WHERE hold IS NULL");
+/* What a sync ends with, worked out where it ran: the caller's thread only
+ * sets properties from it. */
+typedef struct {
+  OmbudSyncConfig *config;    /* NULL when the profile is not enrolled, or wiped */
+  GError          *failure;
+  guint            waiting;
+  guint            held;
+} SyncOutcome;
 
-  self->stats.held = (guint) ombud_sql_count (db_of (self), "SELECT count(*) FROM sync_held");
-  if (config && self->last_success != config->last_success_ms)
+static void
+sync_outcome_free (SyncOutcome *outcome)
+{
+  g_clear_pointer (&outcome->config, ombud_sync_config_free);
+  g_clear_error (&outcome->failure);
+  g_free (outcome);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SyncOutcome, sync_outcome_free)
+
+static void
+update_counts (OmbudSyncEngine   *self,
+               const SyncOutcome *outcome)
+{
+  const OmbudSyncConfig *config = outcome->config;
+
+  self->stats.held = outcome->held;
+  if (self->last_success != config->last_success_ms)
     {
       self->last_success = config->last_success_ms;
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LAST_SUCCESS]);
     }
-  if (config && self->clock_offset != config->clock_offset_ms)
+  if (self->clock_offset != config->clock_offset_ms)
     {
       self->clock_offset = config->clock_offset_ms;
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CLOCK_OFFSET]);
     }
-  if (self->changes_waiting != waiting)
+  if (self->changes_waiting != outcome->waiting)
     {
-      self->changes_waiting = waiting;
+      self->changes_waiting = outcome->waiting;
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CHANGES_WAITING]);
     }
 }
@@ -1073,48 +1092,47 @@ run_rounds (OmbudSyncEngine  *self,
 
 /* The work of a sync, with no property touched: it may run in a worker
  * thread while the properties belong to the caller's. */
-static OmbudSyncConfig *
-sync_core (OmbudSyncEngine  *self,
-           GCancellable     *cancellable,
-           GError          **error)
+static SyncOutcome *
+sync_core (OmbudSyncEngine *self,
+           GCancellable    *cancellable)
 {
+  OmbudStore *store = ombud_caseload_get_store (self->caseload);
+  SyncOutcome *outcome = g_new0 (SyncOutcome, 1);
   g_autoptr(OmbudSyncConfig) config = NULL;
-  g_autoptr(GError) local_error = NULL;
+  GError **failure = &outcome->failure;
 
   memset (&self->stats, 0, sizeof self->stats);
-  config = ombud_sync_config_load (ombud_caseload_get_store (self->caseload), &local_error);
-  if (config == NULL && local_error == NULL)
-    g_set_error_literal (&local_error, OMBUD_SYNC_ERROR, OMBUD_SYNC_ERROR_NOT_ENROLLED,
-                         "this profile is not enrolled with an office");
-  if (config != NULL && !run_rounds (self, config, cancellable, &local_error)
-      && g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+  config = ombud_sync_config_load (store, failure);
+  if (config == NULL)
     {
-      g_clear_error (&local_error);
-      g_set_error_literal (&local_error, OMBUD_SYNC_ERROR, OMBUD_SYNC_ERROR_CANCELLED, "the sync was cancelled");
+      if (*failure == NULL)
+        g_set_error_literal (failure, OMBUD_SYNC_ERROR, OMBUD_SYNC_ERROR_NOT_ENROLLED,
+                             "this profile is not enrolled with an office");
+      return outcome;
     }
-  if (local_error != NULL)
+  if (!run_rounds (self, config, cancellable, failure)
+      && g_error_matches (*failure, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
-      /* The state a failed sync reached is still what the window shows. */
-      if (config != NULL && !g_error_matches (local_error, OMBUD_SYNC_ERROR, OMBUD_SYNC_ERROR_REVOKED))
-        {
-          g_autoptr(OmbudSyncConfig) saved = ombud_sync_config_load (ombud_caseload_get_store (self->caseload), NULL);
-          g_set_error_literal (error, local_error->domain, local_error->code, local_error->message);
-          return g_steal_pointer (&saved);
-        }
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return NULL;
+      g_clear_error (failure);
+      g_set_error_literal (failure, OMBUD_SYNC_ERROR, OMBUD_SYNC_ERROR_CANCELLED, "the sync was cancelled");
     }
-  return g_steal_pointer (&config);
+  if (g_error_matches (*failure, OMBUD_SYNC_ERROR, OMBUD_SYNC_ERROR_REVOKED))
+    return outcome;
+  /* A failed sync still shows the state it reached, as saved. */
+  outcome->config = *failure ? ombud_sync_config_load (store, NULL) : g_steal_pointer (&config);
+  outcome->waiting = (guint) ombud_sql_count (db_of (self), "SELECT count(*) FROM outbox WHERE hold IS NULL");
+  outcome->held = (guint) ombud_sql_count (db_of (self), "SELECT count(*) FROM sync_held");
+  return outcome;
 }
 
 static gboolean
-sync_end (OmbudSyncEngine  *self,
-          OmbudSyncConfig  *config,
-          GError           *failure)
+sync_end (OmbudSyncEngine   *self,
+          const SyncOutcome *outcome)
 {
-  if (!g_error_matches (failure, OMBUD_SYNC_ERROR, OMBUD_SYNC_ERROR_REVOKED)
-      && !g_error_matches (failure, OMBUD_SYNC_ERROR, OMBUD_SYNC_ERROR_NOT_ENROLLED))
-    update_counts (self, config);
+  const GError *failure = outcome->failure;
+
+  if (outcome->config != NULL)
+    update_counts (self, outcome);
   if (failure == NULL)
     set_status (self, OMBUD_SYNC_STATUS_IDLE, NULL);
   else
@@ -1129,30 +1147,16 @@ ombud_sync_engine_sync (OmbudSyncEngine  *self,
                         GCancellable     *cancellable,
                         GError          **error)
 {
-  g_autoptr(GError) local_error = NULL;
-  g_autoptr(OmbudSyncConfig) config = NULL;
+  g_autoptr(SyncOutcome) outcome = NULL;
 
   g_return_val_if_fail (OMBUD_IS_SYNC_ENGINE (self), FALSE);
 
   set_status (self, OMBUD_SYNC_STATUS_SYNCING, NULL);
-  config = sync_core (self, cancellable, &local_error);
-  if (sync_end (self, config, local_error))
+  outcome = sync_core (self, cancellable);
+  if (sync_end (self, outcome))
     return TRUE;
-  g_propagate_error (error, g_steal_pointer (&local_error));
+  g_propagate_error (error, g_steal_pointer (&outcome->failure));
   return FALSE;
-}
-
-typedef struct {
-  OmbudSyncConfig *config;
-  GError          *failure;
-} AsyncOutcome;
-
-static void
-async_outcome_free (AsyncOutcome *outcome)
-{
-  g_clear_pointer (&outcome->config, ombud_sync_config_free);
-  g_clear_error (&outcome->failure);
-  g_free (outcome);
 }
 
 static void
@@ -1161,11 +1165,8 @@ sync_thread (GTask        *task,
              gpointer      task_data,
              GCancellable *cancellable)
 {
-  AsyncOutcome *outcome = g_new0 (AsyncOutcome, 1);
-
   (void) task_data;
-  outcome->config = sync_core (source, cancellable, &outcome->failure);
-  g_task_return_pointer (task, outcome, (GDestroyNotify) async_outcome_free);
+  g_task_return_pointer (task, sync_core (source, cancellable), (GDestroyNotify) sync_outcome_free);
 }
 
 void
@@ -1188,16 +1189,14 @@ ombud_sync_engine_sync_finish (OmbudSyncEngine  *self,
                                GAsyncResult     *result,
                                GError          **error)
 {
-  AsyncOutcome *outcome = g_task_propagate_pointer (G_TASK (result), NULL);
-  gboolean ok;
+  g_autoptr(SyncOutcome) outcome = g_task_propagate_pointer (G_TASK (result), NULL);
 
   g_return_val_if_fail (outcome != NULL, FALSE);
   g_clear_pointer (&self->caller_context, g_main_context_unref);
-  ok = sync_end (self, outcome->config, outcome->failure);
-  if (!ok)
-    g_propagate_error (error, g_steal_pointer (&outcome->failure));
-  async_outcome_free (outcome);
-  return ok;
+  if (sync_end (self, outcome))
+    return TRUE;
+  g_propagate_error (error, g_steal_pointer (&outcome->failure));
+  return FALSE;
 }
 
 /* Sleeps for ms unless cancelled first; runs in the syncing thread. */
