@@ -456,6 +456,31 @@ expect_refusal (Team       *t,
   g_assert_cmpstr (got, ==, code);
 }
 
+/* A body the office will not read to its end: it answers 413 and closes,
+ * and the client may still be sending then (EPIPE, a cut).  Either way it
+ * was refused; what the office holds is checked by the caller. */
+static void
+expect_refused_or_cut (Team       *t,
+                       GBytes     *body,
+                       guint       status,
+                       const char *code)
+{
+  g_autofree char *url = g_strconcat (t->office->url, "/v1/sync", NULL);
+  g_autoptr(OmbudHttp) http = ombud_http_new (NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OmbudHttpResponse) response = ombud_http_post (http, url, body, NULL, &error);
+  g_autofree char *got = NULL;
+
+  if (response == NULL)
+    {
+      g_assert_error (error, OMBUD_HTTP_ERROR, OMBUD_HTTP_ERROR_CUT);
+      return;
+    }
+  got = refusal_code (response);
+  g_assert_cmpuint (response->status, ==, status);
+  g_assert_cmpstr (got, ==, code);
+}
+
 /* The office's answer to request, opened as the engine's exchange() does:
  * addressed to this device and this request. */
 static OmbudSyncResponse *
@@ -1153,7 +1178,7 @@ test_malformed (void)
   g_assert_cmpuint (g_bytes_get_size (bomb), <, 64 * 1024);
   expect_refusal (t, bomb, 413, "too-large");
   oversized = g_bytes_new_static (zeros, 17 * MIB);
-  expect_refusal (t, oversized, 413, "too-large");
+  expect_refused_or_cut (t, oversized, 413, "too-large");
 
   assert_unchanged (t, before, t->b1);
 
