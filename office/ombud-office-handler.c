@@ -609,7 +609,7 @@ add_device (OmbudSyncResponse       *resp,
 }
 
 /* The newest office key epoch granted, and whether a revoked device holds
- * it: then the next coordinator to sync must move the key on (§7). */
+ * it: then the next coordinator to sync must move the key on (§6.7). */
 static guint32
 rotation_due (SyncCall   *call,
               GPtrArray  *devices,

@@ -647,7 +647,7 @@ forget_sent (Round              *round,
   return TRUE;
 }
 
-/* §7: a revoked device held the newest office key; the next coordinator
+/* §6.7: a revoked device held the newest office key; the next coordinator
  * makes a new epoch and grants it to every device still in good standing. */
 static gboolean
 rotate_office_key (Round              *round,
