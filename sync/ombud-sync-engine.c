@@ -21,6 +21,7 @@
 #include "ombud-error.h"
 #include "ombud-identity.h"
 #include "ombud-keyring.h"
+#include "ombud-main-context.h"
 #include "ombud-seal.h"
 #include "ombud-sql.h"
 #include "ombud-sync-directory.h"
@@ -819,7 +820,7 @@ report_progress (OmbudSyncEngine *self)
       progress_free (p);
     }
   else
-    g_main_context_invoke_full (self->caller_context, G_PRIORITY_DEFAULT, emit_progress, p, progress_free);
+    ombud_main_context_post (self->caller_context, emit_progress, p, progress_free);
 }
 
 /* ---- one round ------------------------------------------------------------ */
