@@ -10,6 +10,10 @@ packages=(
   libglib2.0-dev libsqlite3-dev libsodium-dev libjson-glib-dev libzstd-dev
   # sync/ and office/
   libcurl4-openssl-dev libmicrohttpd-dev
+  # the window (app/, ui/)
+  libgtk-4-dev libadwaita-1-dev
+  # tests: the window under a virtual X display, with a session bus
+  xvfb xauth dbus dbus-x11 adwaita-icon-theme fonts-cantarell librsvg2-common
   # tests: certificates for the TLS tests
   openssl
   # tests: the junit summary is read with python3 (meson needs it anyway)
