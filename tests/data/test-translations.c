@@ -4,6 +4,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include <gio/gio.h>
+#include <glib/gstdio.h>
 #include <string.h>
 
 #include "data-tool.h"
@@ -103,6 +104,130 @@ test_every_listed_file_extracted (void)
     }
   g_assert_cmpuint (files, >=, 3);
   test_rm_rf (dir);
+}
+
+/* The non-comment lines of a POTFILES.in. */
+static GPtrArray *
+listed_files (const char *potfiles_in)
+{
+  GPtrArray *listed = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *text = NULL;
+  g_auto(GStrv) lines = NULL;
+
+  g_assert_true (g_file_get_contents (potfiles_in, &text, NULL, NULL));
+  lines = g_strsplit (text, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      const char *line = g_strstrip (lines[i]);
+
+      if (*line != '\0' && *line != '#')
+        g_ptr_array_add (listed, g_strdup (line));
+    }
+  return listed;
+}
+
+static gboolean
+has_strings (const char *path)
+{
+  static GRegex *c_call = NULL;
+  g_autofree char *text = NULL;
+
+  if (c_call == NULL)
+    c_call = g_regex_new ("(^|[^A-Za-z0-9_])(_|N_|C_|NC_|ngettext|g_dngettext|g_dpgettext2)\\s*\\(",
+                          G_REGEX_MULTILINE, 0, NULL);
+  if (!g_file_get_contents (path, &text, NULL, NULL))
+    return FALSE;
+  if (g_str_has_suffix (path, ".ui"))
+    return strstr (text, "translatable=\"yes\"") != NULL;
+  return g_str_has_suffix (path, ".c") && g_regex_match (c_call, text, 0, NULL);
+}
+
+/* Adds to unlisted the files under top/relative that mark strings for
+ * translation but are not in listed. */
+static void
+find_unlisted (const char *top,
+               const char *relative,
+               GPtrArray  *listed,
+               GString    *unlisted)
+{
+  g_autofree char *path = g_build_filename (top, relative, NULL);
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  if (dir == NULL)
+    return;
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (relative, name, NULL);
+      g_autofree char *full = g_build_filename (top, child, NULL);
+
+      if (g_file_test (full, G_FILE_TEST_IS_DIR))
+        find_unlisted (top, child, listed, unlisted);
+      else if (has_strings (full)
+               && !g_ptr_array_find_with_equal_func (listed, child, g_str_equal, NULL))
+        g_string_append_printf (unlisted, " %s", child);
+    }
+}
+
+/* Where the program's strings live: a file there that marks strings but
+ * is missing from POTFILES.in would never reach sv.po, and the
+ * completeness check would pass without them. */
+static const char *source_dirs[] = { "app", "ui", "shared", "sync" };
+
+static char *
+unlisted_in (const char *top)
+{
+  g_autofree char *potfiles_in = g_build_filename (top, "po", "POTFILES.in", NULL);
+  g_autoptr(GPtrArray) listed = listed_files (potfiles_in);
+  GString *unlisted = g_string_new (NULL);
+
+  for (guint i = 0; i < G_N_ELEMENTS (source_dirs); i++)
+    find_unlisted (top, source_dirs[i], listed, unlisted);
+  return g_string_free (unlisted, FALSE);
+}
+
+static void
+test_every_source_listed (void)
+{
+  g_autofree char *unlisted = unlisted_in (data_tool_env ("OMBUD_SOURCE_ROOT"));
+
+  if (*unlisted != '\0')
+    g_test_message ("files with translatable strings missing from po/POTFILES.in:%s", unlisted);
+  g_assert_cmpstr (unlisted, ==, "");
+}
+
+/* ...and the scan does find such a file, a C file or a .ui template. */
+static void
+test_unlisted_source_detected (void)
+{
+  g_autofree char *top = test_make_tmp_dir ("ombud-po-XXXXXX");
+  g_autofree char *po_dir = g_build_filename (top, "po", NULL);
+  g_autofree char *ui_dir = g_build_filename (top, "ui", "widgets", NULL);
+  g_autofree char *potfiles_in = g_build_filename (po_dir, "POTFILES.in", NULL);
+  g_autofree char *c_file = g_build_filename (ui_dir, "ombud-window.c", NULL);
+  g_autofree char *ui_file = g_build_filename (ui_dir, "ombud-window.ui", NULL);
+  g_autofree char *plain_file = g_build_filename (ui_dir, "ombud-plain.c", NULL);
+  g_autofree char *unlisted = NULL;
+
+  g_assert_cmpint (g_mkdir_with_parents (po_dir, 0700), ==, 0);
+  g_assert_cmpint (g_mkdir_with_parents (ui_dir, 0700), ==, 0);
+  g_assert_true (g_file_set_contents (potfiles_in, "# none yet\n", -1, NULL));
+  g_assert_true (g_file_set_contents (c_file, "label = _ (\"Cases\");\n", -1, NULL));
+  g_assert_true (g_file_set_contents (ui_file, "<property name=\"label\" translatable=\"yes\">Cases</property>\n", -1, NULL));
+  g_assert_true (g_file_set_contents (plain_file, "x = g_strdup_printf (\"%d\", n);\n", -1, NULL));
+
+  unlisted = unlisted_in (top);
+  g_assert_nonnull (strstr (unlisted, "ui/widgets/ombud-window.c"));
+  g_assert_nonnull (strstr (unlisted, "ui/widgets/ombud-window.ui"));
+  g_assert_null (strstr (unlisted, "ombud-plain.c"));
+
+  g_assert_true (g_file_set_contents (potfiles_in,
+                                      "ui/widgets/ombud-window.c\nui/widgets/ombud-window.ui\n",
+                                      -1, NULL));
+  g_clear_pointer (&unlisted, g_free);
+  unlisted = unlisted_in (top);
+  g_assert_cmpstr (unlisted, ==, "");
+  test_rm_rf (top);
 }
 
 /* Rewrites the first translated entry after the header of po: its msgstr
@@ -259,6 +384,8 @@ main (int argc, char **argv)
   g_test_add_func ("/translations/complete", test_complete);
   g_test_add_func ("/translations/every-listed-file-extracted", test_every_listed_file_extracted);
   g_test_add_func ("/translations/incomplete-detected", test_incomplete_detected);
+  g_test_add_func ("/translations/every-source-listed", test_every_source_listed);
+  g_test_add_func ("/translations/unlisted-source-detected", test_unlisted_source_detected);
   g_test_add_func ("/translations/desktop-file-merged", test_desktop_file_merged);
   g_test_add_func ("/translations/metainfo-merged", test_metainfo_merged);
 
