@@ -157,48 +157,64 @@ guint ombud_case_summary_get_conflicts (OmbudCaseSummary *self) { return self->c
 
 /* ---- the query ------------------------------------------------------------------ */
 
-/* Columns 0..N_FIELDS-1 are the string fields, then status, unsent, conflicts.
- * Unsent and conflicts are counted once per table and joined, not asked per
- * case: SQLite builds an index on the grouped rows. */
-#define SUMMARY_SELECT \
-  "WITH unsent AS (SELECT case_id, count(*) AS n FROM outbox WHERE case_id IS NOT NULL GROUP BY case_id)," \
-  " conflicted AS (SELECT case_id, count(*) AS n FROM conflict WHERE case_id IS NOT NULL GROUP BY case_id)" \
-  " SELECT c.id, c.client_name, c.municipality_id, m.name, c.assigned_ombud, o.name," \
-  " s.requested_on, s.started_on, s.closed_on," \
+/* One statement: the cases the cheap filters (search, municipality) leave
+ * are read once into k, with case_state's dates (migration 2's view,
+ * spelled out so that each is one seek in migration 7's index and a narrow
+ * search pays for its own rows only), their next deadline, unsent changes
+ * and conflicts; the status and the filters on it follow.  Columns:
+ * N_FIELDS strings, then status, unsent, conflicts. */
+#define SUMMARY_CASES \
+  "WITH k AS MATERIALIZED (SELECT c.id, c.client_name, c.municipality_id, m.name AS municipality_name," \
+  " c.assigned_ombud, o.name AS ombud_name," \
+  " (SELECT min(on_date) FROM case_event e WHERE e.case_id = c.id AND e.kind = 'requested' AND e.deleted = 0)" \
+  "   AS requested_on," \
+  " (SELECT min(on_date) FROM case_event e WHERE e.case_id = c.id AND e.kind = 'started' AND e.deleted = 0)" \
+  "   AS started_on," \
+  " (SELECT max(on_date) FROM case_event e WHERE e.case_id = c.id AND e.kind = 'closed' AND e.deleted = 0)" \
+  "   AS closed_on," \
   " (SELECT min(due_on) FROM deadline d WHERE d.case_id = c.id AND d.deleted = 0 AND coalesce(d.done, 0) = 0)" \
   "   AS next_deadline," \
-  " CASE WHEN s.closed_on IS NOT NULL THEN 3 WHEN s.referred_on IS NOT NULL THEN 2" \
-  "  WHEN s.started_on IS NOT NULL THEN 1 ELSE 0 END AS status," \
-  " coalesce(u.n, 0), coalesce(x.n, 0)" \
-  " FROM client_case c JOIN case_state s ON s.id = c.id" \
+  " EXISTS (SELECT 1 FROM case_event e WHERE e.case_id = c.id AND e.kind = 'referred' AND e.deleted = 0)" \
+  "   AS referred," \
+  " (SELECT count(*) FROM outbox u WHERE u.case_id = c.id) AS unsent," \
+  " (SELECT count(*) FROM conflict x WHERE x.case_id = c.id) AS conflicts" \
+  " FROM client_case c" \
   " LEFT JOIN municipality m ON m.id = c.municipality_id" \
   " LEFT JOIN ombud o ON o.id = c.assigned_ombud" \
-  " LEFT JOIN unsent u ON u.case_id = c.id" \
-  " LEFT JOIN conflicted x ON x.case_id = c.id" \
   " WHERE c.deleted = 0"
 
+#define SUMMARY_ROWS \
+  ") SELECT id, client_name, municipality_id, municipality_name, assigned_ombud, ombud_name," \
+  " requested_on, started_on, closed_on, next_deadline, status, unsent, conflicts" \
+  " FROM (SELECT k.*, CASE WHEN closed_on IS NOT NULL THEN 3 WHEN referred THEN 2" \
+  "  WHEN started_on IS NOT NULL THEN 1 ELSE 0 END AS status FROM k)" \
+  " WHERE 1"
+
 #define SUMMARY_ORDER \
-  " ORDER BY status >= 2, next_deadline IS NULL, next_deadline, c.client_name COLLATE NOCASE, c.id"
+  " ORDER BY status >= 2, next_deadline IS NULL, next_deadline, client_name COLLATE NOCASE, id"
 
 enum { P_TEXT = 1, P_STATUSES, P_MUNICIPALITY, P_DEADLINE };
 
 /* Only the clauses the filter uses are in the SQL: an FTS MATCH must not see
  * a NULL expression, and the planner does best without OR-ed placeholders.
- * Each shape is prepared once and kept (ombud_merge_statement). */
+ * Each shape is prepared once and kept (ombud_merge_statement).  A search
+ * hit's case comes from search_doc (migration 7), not the FTS row. */
 static char *
 summary_sql (gboolean text,
              gboolean statuses,
              gboolean municipality,
              gboolean deadline)
 {
-  GString *sql = g_string_new (SUMMARY_SELECT);
+  GString *sql = g_string_new (SUMMARY_CASES);
 
   if (text)
-    g_string_append (sql, " AND c.id IN (SELECT case_id FROM search WHERE search MATCH ?1)");
-  if (statuses)
-    g_string_append (sql, " AND (?2 >> status) & 1");
+    g_string_append (sql, " AND c.id IN (SELECT d.case_id FROM search s JOIN search_doc d ON d.docid = s.rowid"
+                          " WHERE search MATCH ?1)");
   if (municipality)
     g_string_append (sql, " AND c.municipality_id = ?3");
+  g_string_append (sql, SUMMARY_ROWS);
+  if (statuses)
+    g_string_append (sql, " AND (?2 >> status) & 1");
   if (deadline)
     g_string_append (sql, " AND next_deadline <= ?4");
   g_string_append (sql, SUMMARY_ORDER);

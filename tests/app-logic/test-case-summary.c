@@ -4,6 +4,7 @@
  */
 #include "app-logic-fixture.h"
 #include "ombud-case-summary.h"
+#include "ombud-migrations.h"
 
 typedef struct {
   TestReplica *r;
@@ -402,6 +403,69 @@ test_municipalities (Fixture       *f,
   }
 }
 
+
+static char *
+doc_case (sqlite3    *db,
+          const char *rec)
+{
+  g_autofree char *sql = g_strdup_printf ("SELECT case_id FROM search_doc WHERE rec = '%s'", rec);
+  sqlite3_stmt *stmt = NULL;
+  char *out = NULL;
+
+  g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
+  if (sqlite3_step (stmt) == SQLITE_ROW && sqlite3_column_text (stmt, 0))
+    out = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+  sqlite3_finalize (stmt);
+  return out;
+}
+
+static void
+exec_ok (sqlite3    *db,
+         const char *sql)
+{
+  g_assert_cmpint (sqlite3_exec (db, sql, NULL, NULL, NULL), ==, SQLITE_OK);
+}
+
+/* Migration 7 gives every search document its case: those indexed before
+ * it, and later ones whichever field arrives first (as the merge writes
+ * them: the row, then one UPDATE per field). */
+static void
+test_search_doc_case_migration (void)
+{
+  sqlite3 *db = NULL;
+  guint n;
+  const OmbudMigration *list = ombud_migrations_get (&n);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *old_note = NULL, *old_case = NULL, *body_first = NULL, *case_first = NULL;
+
+  g_assert_cmpint (sqlite3_open (":memory:", &db), ==, SQLITE_OK);
+  g_assert_true (ombud_migrations_apply (db, list, n, 6, &error));
+  g_assert_no_error (error);
+  exec_ok (db, "INSERT INTO client_case (id) VALUES ('case-1');"
+               "UPDATE client_case SET client_name = 'Anna' WHERE id = 'case-1';"
+               "INSERT INTO note (id) VALUES ('note-1');"
+               "UPDATE note SET body = 'kronofogden' WHERE id = 'note-1';"
+               "UPDATE note SET case_id = 'case-1' WHERE id = 'note-1';");
+  g_assert_true (ombud_migrations_apply (db, list, n, ombud_migrations_latest (), &error));
+  g_assert_no_error (error);
+  old_note = doc_case (db, "note-1");
+  old_case = doc_case (db, "case-1");
+  g_assert_cmpstr (old_note, ==, "case-1");
+  g_assert_cmpstr (old_case, ==, "case-1");
+
+  exec_ok (db, "INSERT INTO note (id) VALUES ('note-2');"
+               "UPDATE note SET body = 'hyresvärden' WHERE id = 'note-2';"
+               "UPDATE note SET case_id = 'case-1' WHERE id = 'note-2';"
+               "INSERT INTO goal (id) VALUES ('goal-1');"
+               "UPDATE goal SET case_id = 'case-1' WHERE id = 'goal-1';"
+               "UPDATE goal SET body = 'egen bostad' WHERE id = 'goal-1';");
+  body_first = doc_case (db, "note-2");
+  case_first = doc_case (db, "goal-1");
+  g_assert_cmpstr (body_first, ==, "case-1");
+  g_assert_cmpstr (case_first, ==, "case-1");
+  sqlite3_close (db);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -422,5 +486,6 @@ main (int    argc,
   ADD ("/case-summary/municipalities", test_municipalities);
 #undef ADD
   g_test_add_func ("/case-summary/conflict-state", test_conflict_state);
+  g_test_add_func ("/case-summary/search-doc-case-migration", test_search_doc_case_migration);
   return g_test_run ();
 }
