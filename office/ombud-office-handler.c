@@ -20,6 +20,7 @@
 #include "ombud-error.h"
 #include "ombud-identity.h"
 #include "ombud-keyring.h"
+#include "ombud-office-keybundle.h"
 #include "ombud-seal.h"
 #include "ombud-sync-message.h"
 
@@ -720,13 +721,28 @@ send_directory (SyncCall *call)
   return TRUE;
 }
 
+/* PROTOCOL.md §10: what devices keep at the office over time. */
+static gboolean
+serve_devices_over_time (SyncCall *call)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (ombud_office_key_bundle_serve (call->backend, call->device, call->request, call->response, &error))
+    return TRUE;
+  if (g_error_matches (error, OMBUD_OFFICE_BUNDLE_ERROR, OMBUD_OFFICE_BUNDLE_ERROR_FORBIDDEN))
+    return deny (call, 403, "forbidden", "%s", error->message);
+  if (g_error_matches (error, OMBUD_OFFICE_BUNDLE_ERROR, OMBUD_OFFICE_BUNDLE_ERROR_MALFORMED))
+    return deny (call, 400, "malformed", "%s", error->message);
+  return storage_failed (call, error);
+}
+
 static gboolean
 answer (SyncCall *call)
 {
   call->response->state = call->device->state;
   if (call->device->state != OMBUD_OFFICE_DEVICE_CONFIRMED)
     return TRUE;
-  return send_directory (call) && pull_changesets (call);
+  return send_directory (call) && serve_devices_over_time (call) && pull_changesets (call);
 }
 
 static GBytes *

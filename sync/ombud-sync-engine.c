@@ -24,6 +24,7 @@
 #include "ombud-seal.h"
 #include "ombud-sql.h"
 #include "ombud-sync-directory.h"
+#include "ombud-sync-keybundle.h"
 #include "ombud-sync-message.h"
 #include "ombud-sync-outbox.h"
 #include "ombud-sync-private.h"
@@ -439,6 +440,9 @@ build_request (Round   *round,
         }
     }
   add_escrow (round, req);
+  if (config->state == OMBUD_SYNC_STATE_CONFIRMED
+      && !ombud_sync_key_bundle_request (round->engine->caseload, config, req, error))
+    return NULL;
   return g_steal_pointer (&req);
 }
 
@@ -738,8 +742,10 @@ apply_response (Round              *round,
 {
   OmbudSyncConfig *config = round->config;
   sqlite3 *db = db_of (round->engine);
+  OmbudStore *store = ombud_caseload_get_store (round->engine->caseload);
   guint keys_before, new_keys = 0, waiting = 0;
   gboolean directory_moved = resp->directory > config->directory;
+  gboolean retry_due = ombud_sync_held_retry_due (store);
   gboolean ok;
 
   if (!ombud_vfs_exec (db, "BEGIN IMMEDIATE", error))
@@ -750,10 +756,12 @@ apply_response (Round              *round,
        && forget_sent (round, resp, error)
        && (!round->escrow_sent
            || ombud_vfs_exec (db, "DELETE FROM kv WHERE key = 'sync.escrow_pending'", error))
+       && ombud_sync_key_bundle_response (round->engine->caseload, config, resp, error)
        && apply_pulled (round, resp, error)
        && take_late_grants (round, resp, &waiting, error)
-       && (((new_keys = count_keys (db) - MIN (keys_before, count_keys (db))) == 0 && !directory_moved)
-           || retry_held (round, error))
+       && (((new_keys = count_keys (db) - MIN (keys_before, count_keys (db))) == 0 && !directory_moved
+            && !retry_due)
+           || (retry_held (round, error) && (!retry_due || ombud_sync_held_retry_done (store, error))))
        && rotate_office_key (round, resp, error)
        /* What came in may call for keys to go out: a new trusted laptop of
         * this ombud, a case assigned, the policy turned on. */
