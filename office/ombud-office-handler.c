@@ -20,6 +20,7 @@
 #include "ombud-error.h"
 #include "ombud-identity.h"
 #include "ombud-keyring.h"
+#include "ombud-office-digest.h"
 #include "ombud-office-keybundle.h"
 #include "ombud-seal.h"
 #include "ombud-sync-message.h"
@@ -314,6 +315,7 @@ typedef struct {
   guint              *status;
   OmbudOfficeOutcome *outcome;
   GBytes             *refusal;   /* set by the first check that fails */
+  gboolean            own_too;   /* a resync: the device's own changesets come back too (§10.2) */
 } SyncCall;
 
 static gboolean
@@ -570,7 +572,8 @@ pull_changesets (SyncCall *call)
   budget = CLAMP (budget, MIN_BUDGET, MAX_BUDGET);
   resp->cursor = call->request->cursor;
   list = ombud_office_backend_list_changesets (call->backend, call->request->cursor,
-                                               call->device->device_id, is_coordinator (call->device),
+                                               call->own_too ? 0 : call->device->device_id,
+                                               is_coordinator (call->device),
                                                call->device->ombud_id, budget, &resp->more, &error);
   if (list == NULL)
     return storage_failed (call, error);
@@ -727,8 +730,12 @@ serve_devices_over_time (SyncCall *call)
 {
   g_autoptr(GError) error = NULL;
 
-  if (ombud_office_key_bundle_serve (call->backend, call->device, call->request, call->response, &error))
+  if (ombud_office_key_bundle_serve (call->backend, call->device, call->request, call->response, &error)
+      && ombud_office_check_holds (call->backend, call->device, call->request, call->response, &call->own_too,
+                                   &error))
     return TRUE;
+  if (error != NULL && error->domain == OMBUD_OFFICE_BACKEND_ERROR)
+    return storage_failed (call, error);
   if (g_error_matches (error, OMBUD_OFFICE_BUNDLE_ERROR, OMBUD_OFFICE_BUNDLE_ERROR_FORBIDDEN))
     return deny (call, 403, "forbidden", "%s", error->message);
   if (g_error_matches (error, OMBUD_OFFICE_BUNDLE_ERROR, OMBUD_OFFICE_BUNDLE_ERROR_MALFORMED))
@@ -785,8 +792,11 @@ screen_request (SyncCall                  *call,
       return g_bytes_ref (d->last_response);
     }
   if (h->time_ms <= d->last_request_ms)
+    /* The last time goes with it: a laptop restored from an old copy of its
+     * profile moves its clock past it and goes on (PROTOCOL.md §10.2). */
     return refuse (call->status, call->outcome, 409, "replayed",
-                   "the request is not newer than this device's last one");
+                   "the request is not newer than this device's last one (last %" G_GINT64_FORMAT ")",
+                   d->last_request_ms);
   return NULL;
 }
 

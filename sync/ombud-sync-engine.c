@@ -23,6 +23,7 @@
 #include "ombud-keyring.h"
 #include "ombud-seal.h"
 #include "ombud-sql.h"
+#include "ombud-sync-digest.h"
 #include "ombud-sync-directory.h"
 #include "ombud-sync-keybundle.h"
 #include "ombud-sync-message.h"
@@ -82,6 +83,7 @@ typedef struct {
   OmbudHttp         *http;
   GCancellable      *cancellable;
   GArray            *outgoing_sent;   /* gint64 seq of sync_outgoing rows in the request */
+  gboolean           replayed;        /* refused as older than the last request the office took */
   gboolean           escrow_sent;
   gboolean           wants_client;    /* an ombud's device, or a coordinator's the policy lets read */
   gboolean           again;
@@ -441,7 +443,8 @@ build_request (Round   *round,
     }
   add_escrow (round, req);
   if (config->state == OMBUD_SYNC_STATE_CONFIRMED
-      && !ombud_sync_key_bundle_request (round->engine->caseload, config, req, error))
+      && (!ombud_sync_key_bundle_request (round->engine->caseload, config, req, error)
+          || !ombud_sync_digest_request (round->engine->caseload, config, req, error)))
     return NULL;
   return g_steal_pointer (&req);
 }
@@ -773,7 +776,8 @@ apply_response (Round              *round,
         config->directory = MAX (config->directory, resp->directory);
       config->cursor = resp->cursor;
       config->last_success_ms = g_get_real_time () / 1000;
-      ok = ombud_sync_config_save (ombud_caseload_get_store (round->engine->caseload), config, error)
+      ok = ombud_sync_digest_response (round->engine->caseload, config, resp, &round->again, error)
+           && ombud_sync_config_save (ombud_caseload_get_store (round->engine->caseload), config, error)
            && ombud_vfs_exec (db, "COMMIT", error);
     }
   if (!ok)
@@ -875,6 +879,30 @@ wipe_profile (OmbudStore *store)
     }
 }
 
+/* PROTOCOL.md §10.2: a profile restored from an old copy sends request
+ * times the office has seen; it takes the office's last one and goes on.
+ * The line is not authenticated, so it can only move the clock forward,
+ * and not beyond what a signed 64-bit time holds. */
+static gboolean
+catch_up_request_time (Round       *round,
+                       const char  *line,
+                       GError     **error)
+{
+  const char *last = strstr (line, "(last ");
+  gint64 office_last;
+  char *end = NULL;
+
+  if (!g_str_has_prefix (line, "replayed ") || last == NULL)
+    return TRUE;
+  office_last = g_ascii_strtoll (last + 6, &end, 10);
+  if (end == last + 6 || *end != ')' || office_last <= round->config->last_request_ms
+      || office_last >= G_MAXINT64 / 2)
+    return TRUE;
+  round->config->last_request_ms = office_last;
+  round->replayed = TRUE;
+  return ombud_sync_config_save (ombud_caseload_get_store (round->engine->caseload), round->config, error);
+}
+
 static gboolean
 handle_refusal (Round                      *round,
                 OmbudHttpResponse          *http,
@@ -903,6 +931,8 @@ handle_refusal (Round                      *round,
   g_strchomp (g_strdelimit (line, "\r\n", ' '));
   if (!g_utf8_validate (line, -1, NULL))
     g_clear_pointer (&line, g_free);
+  if (http->status == 409 && line != NULL && !catch_up_request_time (round, line, error))
+    return FALSE;
   if (http->status >= 500)
     return ombud_fail (error, OMBUD_SYNC_ERROR, OMBUD_SYNC_ERROR_OFFLINE, "the office is unavailable (HTTP %u): %s",
                  http->status, line ? line : "");
@@ -989,7 +1019,11 @@ sync_round (Round   *round,
   /* The policy now lets this coordinator read the client tier: what came
    * before without it comes again, whole (PROTOCOL.md §6). */
   if (round->wants_client && !round->config->client_access)
-    round->config->cursor = 0;
+    {
+      round->config->cursor = 0;
+      if (!ombud_sync_digest_reset (ombud_caseload_get_store (round->engine->caseload), error))
+        return FALSE;
+    }
   round->config->client_access = round->wants_client;
   g_array_set_size (round->outgoing_sent, 0);
   if (!ombud_identity_session_keys (me, round->config->office_box_pk, &rx, &tx))
@@ -1084,13 +1118,23 @@ run_rounds (OmbudSyncEngine  *self,
   g_autoptr(GArray) sent = g_array_new (FALSE, FALSE, sizeof (gint64));
   Round round = { .engine = self, .config = config, .http = http, .cancellable = cancellable,
                   .outgoing_sent = sent };
+  gboolean caught_up = FALSE;
 
   for (guint n = 0; n < MAX_ROUNDS; n++)
     {
       if (g_cancellable_set_error_if_cancelled (cancellable, error))
         return FALSE;
+      round.replayed = FALSE;
       if (!sync_round (&round, error))
-        return FALSE;
+        {
+          /* Once: with its clock past the office's last, the round again. */
+          if (!round.replayed || caught_up)
+            return FALSE;
+          caught_up = TRUE;
+          g_clear_error (error);
+          n--;
+          continue;
+        }
       if (!round.again || config->state != OMBUD_SYNC_STATE_CONFIRMED)
         return TRUE;
     }
