@@ -21,6 +21,7 @@
 #include "ombud-identity.h"
 #include "ombud-keyring.h"
 #include "ombud-office-digest.h"
+#include "ombud-office-escrow.h"
 #include "ombud-office-keybundle.h"
 #include "ombud-seal.h"
 #include "ombud-sync-message.h"
@@ -724,6 +725,20 @@ send_directory (SyncCall *call)
   return TRUE;
 }
 
+/* PROTOCOL.md §10.3: a coordinator laptop proving the recovery key is
+ * confirmed before its pushes are screened. */
+static gboolean
+recover_office (SyncCall *call)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (ombud_office_recovery_claim (call->backend, call->org->org_id, call->device, call->request, &error))
+    return TRUE;
+  if (g_error_matches (error, OMBUD_OFFICE_BUNDLE_ERROR, OMBUD_OFFICE_BUNDLE_ERROR_FORBIDDEN))
+    return deny (call, 403, "forbidden", "%s", error->message);
+  return storage_failed (call, error);
+}
+
 /* PROTOCOL.md §10: what devices keep at the office over time. */
 static gboolean
 serve_devices_over_time (SyncCall *call)
@@ -731,6 +746,8 @@ serve_devices_over_time (SyncCall *call)
   g_autoptr(GError) error = NULL;
 
   if (ombud_office_key_bundle_serve (call->backend, call->device, call->request, call->response, &error)
+      && ombud_office_escrow_serve (call->backend, call->org->org_id, call->device, call->request, call->response,
+                                    &error)
       && ombud_office_check_holds (call->backend, call->device, call->request, call->response, &call->own_too,
                                    &error))
     return TRUE;
@@ -843,7 +860,7 @@ serve_request (SyncCall                  *call,
       ombud_office_backend_rollback (call->backend);
       return reply;
     }
-  if (decode_request (call, body) && take_pushed (call) && answer (call))
+  if (decode_request (call, body) && recover_office (call) && take_pushed (call) && answer (call))
     {
       *call->status = 200;
       reply = seal_response (call, h, tx);

@@ -25,6 +25,7 @@
 #include "ombud-sql.h"
 #include "ombud-sync-digest.h"
 #include "ombud-sync-directory.h"
+#include "ombud-sync-escrow.h"
 #include "ombud-sync-keybundle.h"
 #include "ombud-sync-message.h"
 #include "ombud-sync-outbox.h"
@@ -442,6 +443,8 @@ build_request (Round   *round,
         }
     }
   add_escrow (round, req);
+  if (!ombud_sync_escrow_request (round->engine->caseload, config, req, error))
+    return NULL;
   if (config->state == OMBUD_SYNC_STATE_CONFIRMED
       && (!ombud_sync_key_bundle_request (round->engine->caseload, config, req, error)
           || !ombud_sync_digest_request (round->engine->caseload, config, req, error)))
@@ -760,6 +763,7 @@ apply_response (Round              *round,
        && (!round->escrow_sent
            || ombud_vfs_exec (db, "DELETE FROM kv WHERE key = 'sync.escrow_pending'", error))
        && ombud_sync_key_bundle_response (round->engine->caseload, config, resp, error)
+       && ombud_sync_escrow_response (round->engine->caseload, config, resp, error)
        && apply_pulled (round, resp, error)
        && take_late_grants (round, resp, &waiting, error)
        && (((new_keys = count_keys (db) - MIN (keys_before, count_keys (db))) == 0 && !directory_moved

@@ -15,8 +15,10 @@
 #include <sodium.h>
 #include <sqlite3.h>
 
+#include "ombud-escrow.h"
 #include "ombud-key-bundle.h"
 #include "ombud-keyring.h"
+#include "ombud-sync-escrow.h"
 #include "ombud-sync-keybundle.h"
 #include "ombud-sync-state.h"
 
@@ -386,6 +388,181 @@ test_office_swaps (void)
   g_clear_error (&error);
 }
 
+/* The first coordinator, enrolled by hand to keep the recovery key the
+ * fixture throws away. */
+static TestLaptop *
+founder (TestOffice  *office,
+         char       **recovery)
+{
+  TestLaptop *self = g_new0 (TestLaptop, 1);
+  g_autofree char *code = test_office_invite (office, "Cecilia Samordnare", TRUE);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *m = NULL;
+  OmbudHttpOptions tls = { 0 };
+
+  self->person = g_strdup ("Cecilia Samordnare");
+  self->replica = test_replica_new (g_get_real_time () / 1000);
+  self->engine = ombud_sync_engine_new (self->replica->caseload);
+  g_assert_true (ombud_sync_enrol (self->replica->caseload, office->url, code, &tls, &self->fingerprint,
+                                   recovery, &error));
+  g_assert_no_error (error);
+  g_assert_nonnull (*recovery);
+  m = ombud_caseload_add_municipality (self->replica->caseload, "2380", "Östersund", 60000, &error);
+  g_assert_no_error (error);
+  test_laptop_sync (self);
+  return self;
+}
+
+static void
+office_key_of (TestLaptop *laptop,
+               guint32     epoch,
+               guint8      key[32])
+{
+  static const guint8 team[16];
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OmbudSecret) k = ombud_keyring_lookup (ombud_caseload_get_keyring (laptop->replica->caseload),
+                                                   OMBUD_KEY_OFFICE, epoch, team, &error);
+
+  g_assert_no_error (error);
+  memcpy (key, ombud_secret_get_data (k), 32);
+}
+
+static guint
+office_state_of (TestOffice *office,
+                 TestLaptop *laptop)
+{
+  g_autoptr(OmbudOfficeBackend) backend = test_office_backend (office);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OmbudOfficeDevice) d = ombud_office_backend_get_device (backend, test_laptop_device_id (laptop), &error);
+
+  g_assert_no_error (error);
+  return d->state;
+}
+
+static void
+revoke_quietly (TestOffice *office,
+                TestLaptop *laptop)
+{
+  g_autoptr(OmbudOfficeBackend) backend = test_office_backend (office);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (ombud_office_backend_set_device_state (backend, test_laptop_device_id (laptop),
+                                                        OMBUD_OFFICE_DEVICE_REVOKED, NULL, &error));
+  g_assert_no_error (error);
+}
+
+/* Every coordinator laptop is gone.  A new one, enrolled with a coordinator
+ * invite, waits: no one can confirm it, and the office does not.  With the
+ * recovery key it proves the organisation's authority, restores every
+ * office key epoch from the escrow, moves the key on past the revoked
+ * coordinators, and confirms a new laptop, which gets every epoch and reads
+ * what the new coordinator writes. */
+static void
+test_recover_office (void)
+{
+  g_autoptr(TestOffice) office = test_office_new (NULL, NULL);
+  g_autofree char *recovery = NULL;
+  g_autoptr(TestLaptop) coord = founder (office, &recovery);
+  g_autoptr(TestLaptop) coord2 = test_laptop_new (office, NULL, "Gustav Samordnare", TRUE);
+  g_autoptr(TestLaptop) anna = test_laptop_new (office, NULL, "Anna Ombud", FALSE);
+  g_autoptr(TestLaptop) anna2 = test_laptop_new (office, NULL, "Anna Ombud", FALSE);
+  g_autoptr(TestLaptop) heir = NULL;
+  g_autoptr(TestLaptop) bertil = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OmbudSyncConfig) config = NULL;
+  guint8 want[32], got[32];
+  guint32 epochs = 99;
+
+  test_laptop_admit (coord, coord2);
+  test_laptop_admit (coord, anna);
+  test_laptop_admit (coord, anna2);
+  /* A revocation moves the office key to epoch 2; it goes into the escrow. */
+  revoke_quietly (office, anna2);
+  test_laptop_sync (coord);
+  test_laptop_sync (coord);
+  test_laptop_sync (coord2);
+  test_laptop_sync (anna);
+  g_assert_cmpint (test_laptop_count (anna, "SELECT max(epoch) FROM sync_key WHERE kind = 1"), ==, 2);
+  {
+    g_autoptr(OmbudOfficeBackend) backend = test_office_backend (office);
+    g_autoptr(GBytes) e2 = ombud_office_backend_get_blob (backend, "office-key-escrow:2", &error);
+    g_autoptr(GBytes) e3 = ombud_office_backend_get_blob (backend, "office-key-escrow:3", &error);
+
+    g_assert_no_error (error);
+    g_assert_nonnull (e2);
+    g_assert_null (e3);
+  }
+
+  /* Both coordinator laptops are gone. */
+  revoke_quietly (office, coord);
+  revoke_quietly (office, coord2);
+  heir = test_laptop_new (office, NULL, "Cecilia Samordnare", TRUE);
+  test_laptop_sync (heir);
+  g_assert_cmpuint (office_state_of (office, heir), ==, OMBUD_OFFICE_DEVICE_PENDING);
+
+  /* A key that is not the organisation's: refused, nothing changes. */
+  g_assert_false (ombud_sync_recover_office (heir->engine, heir->replica->caseload,
+                                             "2345-6789-ABCD-EFGH-JKLM-NPQR-STUV-WXYZ", &epochs, &error));
+  g_assert_error (error, OMBUD_ESCROW_ERROR, OMBUD_ESCROW_ERROR_WRONG_KEY);
+  g_clear_error (&error);
+  g_assert_cmpuint (epochs, ==, 0);
+  g_assert_cmpuint (office_state_of (office, heir), ==, OMBUD_OFFICE_DEVICE_PENDING);
+  g_assert_cmpint (test_laptop_count (heir, "SELECT count(*) FROM sync_key"), ==, 0);
+  /* Not a recovery key at all. */
+  g_assert_false (ombud_sync_recover_office (heir->engine, heir->replica->caseload, "not a key", &epochs, &error));
+  g_assert_error (error, OMBUD_ESCROW_ERROR, OMBUD_ESCROW_ERROR_MALFORMED);
+  g_clear_error (&error);
+  /* An ombud's laptop cannot use it. */
+  g_assert_false (ombud_sync_recover_office (anna->engine, anna->replica->caseload, recovery, &epochs, &error));
+  g_assert_error (error, OMBUD_ESCROW_ERROR, OMBUD_ESCROW_ERROR_NOT_READY);
+  g_clear_error (&error);
+
+  /* The recovery key: both epochs back, the very keys the team holds. */
+  g_assert_true (ombud_sync_recover_office (heir->engine, heir->replica->caseload, recovery, &epochs, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (epochs, ==, 2);
+  for (guint32 e = 1; e <= 2; e++)
+    {
+      office_key_of (anna, e, want);
+      office_key_of (heir, e, got);
+      g_assert_cmpmem (got, 32, want, 32);
+    }
+  g_assert_cmpuint (office_state_of (office, heir), ==, OMBUD_OFFICE_DEVICE_CONFIRMED);
+  config = ombud_sync_config_load (heir->replica->store, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (config->state, ==, OMBUD_SYNC_STATE_CONFIRMED);
+  g_assert_cmpuint (config->confirmer, ==, test_laptop_device_id (heir));
+
+  /* The revoked coordinators held epoch 2: the heir moved the key on, and
+   * escrowed the new epoch, chained to the one before. */
+  g_assert_cmpint (test_laptop_count (heir, "SELECT max(epoch) FROM sync_key WHERE kind = 1"), ==, 3);
+  {
+    g_autoptr(OmbudOfficeBackend) backend = test_office_backend (office);
+    g_autoptr(GBytes) e3 = ombud_office_backend_get_blob (backend, "office-key-escrow:3", &error);
+
+    g_assert_no_error (error);
+    g_assert_nonnull (e3);
+  }
+
+  /* It admits a new laptop, which gets every epoch and reads the team. */
+  bertil = test_laptop_new (office, NULL, "Bertil Ombud", FALSE);
+  test_laptop_admit (heir, bertil);
+  test_laptop_sync (bertil);
+  g_assert_cmpint (test_laptop_count (bertil, "SELECT count(*) FROM sync_key WHERE kind = 1"), ==, 3);
+  office_key_of (heir, 3, want);
+  office_key_of (bertil, 3, got);
+  g_assert_cmpmem (got, 32, want, 32);
+  {
+    g_autofree char *m = ombud_caseload_add_municipality (heir->replica->caseload, "2309", "Krokom", 15000, &error);
+    g_assert_no_error (error);
+  }
+  test_laptop_sync (heir);
+  test_laptop_sync (bertil);
+  g_assert_cmpint (test_laptop_count (bertil, "SELECT count(*) FROM municipality WHERE name = 'Krokom'"), ==, 1);
+  sodium_memzero (want, sizeof want);
+  sodium_memzero (got, sizeof got);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -394,5 +571,6 @@ main (int argc, char **argv)
   g_test_add_func ("/sync/recovery/stolen-laptop", test_stolen_laptop);
   g_test_add_func ("/sync/recovery/two-laptops", test_two_laptops);
   g_test_add_func ("/sync/recovery/office-swaps", test_office_swaps);
+  g_test_add_func ("/sync/recovery/office-key", test_recover_office);
   return g_test_run ();
 }
