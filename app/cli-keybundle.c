@@ -1,16 +1,20 @@
-/* cli-keybundle.c: the ombud's recovery passphrase and the key bundle
+/* cli-keybundle.c: recovering keys — an ombud's case keys from the key
+ * bundle, the organisation's office key from the escrow
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * sync/PROTOCOL.md §10.1.  Both passphrases come as every passphrase does
- * (cli-passphrase.c): the profile's first, then the recovery passphrase.
+ * sync/PROTOCOL.md §10.1 and §10.3.  Secrets come as every passphrase does
+ * (cli-passphrase.c): the profile's first, then the recovery passphrase or
+ * the organisation's recovery key.
  */
 #include "cli.h"
 
 #include <sodium.h>
 #include <string.h>
 
+#include "ombud-escrow.h"
 #include "ombud-key-bundle.h"
+#include "ombud-sync-escrow.h"
 #include "ombud-sync-keybundle.h"
 
 int
@@ -62,5 +66,32 @@ cli_recover_keys (CliCall *call)
   if (!ok)
     return cli_fail (error);
   cli_print ("Recovered %u case keys from the office's key bundle.\n", imported);
+  return CLI_OK;
+}
+
+int
+cli_recover_office (CliCall *call)
+{
+  g_auto(GStrv) args = NULL;
+  g_autoptr(OmbudCaseload) caseload = NULL;
+  g_autoptr(OmbudSyncEngine) engine = NULL;
+  GError *error = NULL;
+  char *key = NULL;
+  guint32 epochs = 0;
+  gboolean ok;
+
+  if (!cli_parse (call, NULL, &args, &error)
+      || (caseload = cli_open (call, &error)) == NULL)
+    return cli_fail (error);
+  key = cli_read_line ("Organisation recovery key: ", &error);
+  if (key == NULL)
+    return cli_fail (error);
+  engine = ombud_sync_engine_new (caseload);
+  ok = ombud_sync_recover_office (engine, caseload, key, &epochs, &error);
+  sodium_free (key);
+  if (!ok)
+    return cli_fail (error);
+  cli_print ("Restored office key epochs 1 to %u; this laptop is now the organisation's coordinator\n"
+             "and can confirm devices (ombud-cli devices, ombud-cli confirm).\n", epochs);
   return CLI_OK;
 }

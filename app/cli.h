@@ -134,6 +134,7 @@ int cli_confirm (CliCall *call);
 int cli_policy (CliCall *call);
 int cli_recovery_passphrase (CliCall *call);
 int cli_recover_keys (CliCall *call);
+int cli_recover_office (CliCall *call);
 int cli_init (CliCall *call);
 int cli_unlock_check (CliCall *call);
 int cli_passwd (CliCall *call);
