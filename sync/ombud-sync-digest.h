@@ -17,11 +17,14 @@
 G_BEGIN_DECLS
 
 /* Adds "holds" (or, during a resync, "resync") to a confirmed device's
- * request; "holds" only when every changeset the office may have taken
- * from this device without saying so yet is in this request. */
+ * request; "holds" only in a sync's first round (the office's check reads
+ * every id the device should hold) and only when every changeset the
+ * office may have taken from this device without saying so yet is in this
+ * request. */
 gboolean  ombud_sync_digest_request  (OmbudCaseload      *caseload,
                                       OmbudSyncConfig    *config,
                                       OmbudSyncRequest   *request,
+                                      gboolean            first_round,
                                       GError            **error);
 /* Inside the answer's transaction, after config->cursor took the answer's:
  * counts what came and what the office took; starts a resync when the

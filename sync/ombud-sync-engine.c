@@ -85,6 +85,7 @@ typedef struct {
   GCancellable      *cancellable;
   GArray            *outgoing_sent;   /* gint64 seq of sync_outgoing rows in the request */
   gboolean           replayed;        /* refused as older than the last request the office took */
+  guint              number;          /* of this round in the sync, from 0 */
   gboolean           escrow_sent;
   gboolean           wants_client;    /* an ombud's device, or a coordinator's the policy lets read */
   gboolean           again;
@@ -447,7 +448,7 @@ build_request (Round   *round,
     return NULL;
   if (config->state == OMBUD_SYNC_STATE_CONFIRMED
       && (!ombud_sync_key_bundle_request (round->engine->caseload, config, req, error)
-          || !ombud_sync_digest_request (round->engine->caseload, config, req, error)))
+          || !ombud_sync_digest_request (round->engine->caseload, config, req, round->number == 0, error)))
     return NULL;
   return g_steal_pointer (&req);
 }
@@ -1129,6 +1130,7 @@ run_rounds (OmbudSyncEngine  *self,
       if (g_cancellable_set_error_if_cancelled (cancellable, error))
         return FALSE;
       round.replayed = FALSE;
+      round.number = n;
       if (!sync_round (&round, error))
         {
           /* Once: with its clock past the office's last, the round again. */
