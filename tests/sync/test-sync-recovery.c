@@ -239,7 +239,10 @@ test_stolen_laptop (void)
   /* The replacement: enrolled and confirmed, it has the cases' office tier
    * and none of their keys. */
   spare = admitted (o, "Anna Ombud");
-  g_assert_cmpstr (test_laptop_ombud_id (spare), ==, anna);
+  {
+    g_autofree char *spares = test_laptop_ombud_id (spare);
+    g_assert_cmpstr (spares, ==, anna);
+  }
   test_laptop_sync (spare);
   g_assert_cmpint (test_laptop_count (spare, "SELECT count(*) FROM client_case"), ==, 4);
   g_assert_cmpint (readable_cases (spare), ==, 0);
