@@ -68,8 +68,13 @@ struct _OmbudOfficeBackendClass {
   /* *ombud_id = NULL when the case has no route. */
   gboolean  (*get_route) (OmbudOfficeBackend *self, const guint8 case_id[16], char **ombud_id,
                           GError **error);
+  /* Keeps the route's history as well (PROTOCOL.md §9). */
   gboolean  (*set_route) (OmbudOfficeBackend *self, const guint8 case_id[16], const char *ombud_id,
                           GError **error);
+  gboolean  (*former_may_push) (OmbudOfficeBackend *self, const guint8 case_id[16], const char *ombud_id,
+                                guint64 device_id, gboolean *allowed, GError **error);
+  gboolean  (*set_handed_over) (OmbudOfficeBackend *self, const guint8 case_id[16], const char *ombud_id,
+                                guint64 device_id, gboolean *recorded, GError **error);
 
   gboolean    (*put_changeset)   (OmbudOfficeBackend *self, const OmbudOfficeChangeset *cs,
                                   gboolean *stored, GError **error);

@@ -187,10 +187,31 @@ gint64     ombud_office_backend_get_directory_seq (OmbudOfficeBackend *self,
 char      *ombud_office_backend_get_route   (OmbudOfficeBackend *self,
                                              const guint8        case_id[16],
                                              GError            **error);
+/* Setting a route to another ombud also (PROTOCOL.md §9): makes the ombud
+ * it had a former owner, whose devices may push to the case and receive the
+ * coordinators' changes to it until each reports it handed over; and
+ * queues the case's stored changesets for the new ombud's devices again,
+ * under new seqs. */
 gboolean   ombud_office_backend_set_route   (OmbudOfficeBackend *self,
                                              const guint8        case_id[16],
                                              const char         *ombud_id,
                                              GError            **error);
+/* Whether a device of ombud_id may push to a case routed away from that
+ * ombud: it is a former owner and this device has not handed it over. */
+gboolean   ombud_office_backend_former_may_push (OmbudOfficeBackend *self,
+                                                 const guint8        case_id[16],
+                                                 const char         *ombud_id,
+                                                 guint64             device_id,
+                                                 gboolean           *allowed,
+                                                 GError            **error);
+/* Records that a former owner's device purged the case; *recorded is FALSE
+ * when ombud_id is no former owner of it (nothing to record). */
+gboolean   ombud_office_backend_set_handed_over (OmbudOfficeBackend *self,
+                                                 const guint8        case_id[16],
+                                                 const char         *ombud_id,
+                                                 guint64             device_id,
+                                                 gboolean           *recorded,
+                                                 GError            **error);
 
 /* Changesets.  put(): stores a new one with the next seq and returns TRUE
  * with *stored = TRUE; the same id with the same bytes again returns TRUE

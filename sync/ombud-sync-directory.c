@@ -555,3 +555,13 @@ ombud_sync_grant_case_keys (OmbudCaseload    *caseload,
     }
   return TRUE;
 }
+
+gboolean
+ombud_sync_grant_case_key_to (OmbudCaseload  *caseload,
+                              const char     *case_id,
+                              const char     *devices_sql,
+                              const char     *arg,
+                              GError        **error)
+{
+  return grant_case_to (caseload, case_id, devices_sql, arg, error);
+}
