@@ -84,6 +84,11 @@ struct _OmbudOfficeBackendClass {
                                   gboolean *more, GError **error);
   gboolean    (*get_last_seq)    (OmbudOfficeBackend *self, gint64 *seq, GError **error);
 
+  GPtrArray  *(*list_case_changesets) (OmbudOfficeBackend *self, const guint8 case_id[16], GError **error);
+  gboolean    (*shred_case) (OmbudOfficeBackend *self, const guint8 case_id[16], GArray *seqs,
+                             guint64 by_device, gint64 now_ms, GError **error);
+  gboolean    (*scrub)      (OmbudOfficeBackend *self, GError **error);
+
   gboolean  (*put_blob) (OmbudOfficeBackend *self, const char *name, GBytes *blob, GError **error);
   /* *blob = NULL when there is none by that name. */
   gboolean  (*get_blob) (OmbudOfficeBackend *self, const char *name, GBytes **blob, GError **error);

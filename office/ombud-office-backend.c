@@ -507,6 +507,50 @@ ombud_office_changeset_free (OmbudOfficeChangeset *cs)
   g_free (cs);
 }
 
+/* ---- shredding ---- */
+
+GPtrArray *
+ombud_office_backend_list_case_changesets (OmbudOfficeBackend *self,
+                                           const guint8        case_id[16],
+                                           GError            **error)
+{
+  g_return_val_if_fail (self != NULL && case_id != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  return self->klass->list_case_changesets (self, case_id, error);
+}
+
+gboolean
+ombud_office_backend_shred_case (OmbudOfficeBackend *self,
+                                 const guint8        case_id[16],
+                                 GArray             *seqs,
+                                 guint64             by_device,
+                                 gint64              now_ms,
+                                 GError            **error)
+{
+  g_return_val_if_fail (self != NULL && case_id != NULL && seqs != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!device_id_valid (by_device))
+    {
+      g_set_error (error, OMBUD_OFFICE_BACKEND_ERROR, OMBUD_OFFICE_BACKEND_ERROR_FAILED,
+                   "Device id %" G_GUINT64_FORMAT " is out of range", by_device);
+      return FALSE;
+    }
+  return self->klass->shred_case (self, case_id, seqs, by_device, now_ms, error);
+}
+
+gboolean
+ombud_office_backend_scrub (OmbudOfficeBackend *self,
+                            GError            **error)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+  g_return_val_if_fail (!self->in_transaction, FALSE);
+
+  return self->klass->scrub (self, error);
+}
+
 /* ---- blobs ---- */
 
 gboolean

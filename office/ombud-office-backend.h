@@ -238,6 +238,26 @@ gint64     ombud_office_backend_get_last_seq    (OmbudOfficeBackend *self,
                                                  GError            **error);
 void       ombud_office_changeset_free          (OmbudOfficeChangeset *cs);
 
+/* Shredding (PROTOCOL.md §9).  The changesets of one case, in seq order;
+ * OmbudOfficeChangeset, freed with the array. */
+GPtrArray *ombud_office_backend_list_case_changesets (OmbudOfficeBackend *self,
+                                                      const guint8        case_id[16],
+                                                      GError            **error);
+/* Deletes the changesets named by seq (their redeliveries go with them),
+ * every case-key grant of the case, and every device's stored last
+ * response (it may hold them), and records the case as shredded by
+ * by_device.  Advances the directory sequence when a grant went. */
+gboolean   ombud_office_backend_shred_case (OmbudOfficeBackend *self,
+                                            const guint8        case_id[16],
+                                            GArray             *seqs,
+                                            guint64             by_device,
+                                            gint64              now_ms,
+                                            GError            **error);
+/* Outside a transaction: rewrites the store so that nothing deleted stays
+ * in its free pages or slack, and empties its write-ahead log. */
+gboolean   ombud_office_backend_scrub      (OmbudOfficeBackend *self,
+                                            GError            **error);
+
 /* Opaque blobs by name (e.g. the office key escrow sealed under the
  * organisation recovery key).  get(): NULL without error when absent. */
 gboolean   ombud_office_backend_put_blob (OmbudOfficeBackend *self,

@@ -19,6 +19,7 @@
 #include "ombud-envelope.h"
 #include "ombud-error.h"
 #include "ombud-office-handover.h"
+#include "ombud-office-retention.h"
 #include "ombud-identity.h"
 #include "ombud-keyring.h"
 #include "ombud-seal.h"
@@ -314,6 +315,7 @@ typedef struct {
   guint              *status;
   OmbudOfficeOutcome *outcome;
   GBytes             *refusal;   /* set by the first check that fails */
+  guint               shredded;  /* cases shredded: scrub the store after the commit */
 } SyncCall;
 
 static gboolean
@@ -573,6 +575,19 @@ take_handover_reports (SyncCall *call)
   return TRUE;
 }
 
+/* After the changesets: the coordinator's restatement of a case's office
+ * tier, in the same request or before, stays (PROTOCOL.md §9). */
+static gboolean
+take_shred_requests (SyncCall *call)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!ombud_office_take_shred_requests (call->backend, call->device, call->request->extensions, call->now_ms,
+                                         &call->shredded, &error))
+    return handover_refused (call, error);
+  return TRUE;
+}
+
 static gboolean
 take_pushed (SyncCall *call)
 {
@@ -598,7 +613,7 @@ take_pushed (SyncCall *call)
   for (guint i = 0; i < req->changesets->len; i++)
     if (!take_changeset (call, req->changesets->pdata[i]))
       return FALSE;
-  return take_handover_reports (call) && take_escrow (call);
+  return take_handover_reports (call) && take_shred_requests (call) && take_escrow (call);
 }
 
 static gboolean
@@ -868,7 +883,13 @@ serve_request (SyncCall                  *call,
       if (ombud_office_backend_set_last_request (call->backend, current->device_id, h->time_ms, h->request_id,
                                                  hash, reply, 200, call->now_ms, &error)
           && ombud_office_backend_commit (call->backend, &error))
-        return reply;
+        {
+          /* What was deleted must not linger in free pages or the log; a
+           * failure here leaves it to the next shredding request. */
+          if (call->shredded > 0)
+            ombud_office_backend_scrub (call->backend, NULL);
+          return reply;
+        }
       g_bytes_unref (reply);
       storage_failed (call, error);
     }

@@ -40,9 +40,8 @@ ombud_office_former_owner_may_push (OmbudOfficeBackend      *backend,
   return TRUE;
 }
 
-/* A list of 16-byte ids under key, or NULL when the key is absent. */
-static GVariant *
-id_list (GVariant    *extensions,
+GVariant *
+ombud_office_extension_ids (GVariant    *extensions,
          const char  *key,
          GError     **error)
 {
@@ -81,7 +80,7 @@ ombud_office_take_handed_over (OmbudOfficeBackend      *backend,
                                GError                 **error)
 {
   g_autoptr(GError) local_error = NULL;
-  g_autoptr(GVariant) list = id_list (extensions, OMBUD_EXT_HANDED_OVER, &local_error);
+  g_autoptr(GVariant) list = ombud_office_extension_ids (extensions, OMBUD_EXT_HANDED_OVER, &local_error);
 
   if (local_error != NULL)
     {

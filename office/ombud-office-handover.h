@@ -27,6 +27,12 @@ typedef enum {
 
 GQuark    ombud_office_handover_error_quark (void);
 
+/* The list of 16-byte case ids an extension carries under key (aay); NULL
+ * when the key is absent, or with MALFORMED for anything else. */
+GVariant *ombud_office_extension_ids         (GVariant                *extensions,
+                                              const char              *key,
+                                              GError                 **error);
+
 /* Whether a changeset of case_id, routed to another ombud than the
  * device's, may be taken from this device: its ombud owned the case and
  * the device has not handed it over yet. */

@@ -202,6 +202,11 @@ typedef enum {
   STMT_SEQ_BUMP,
   STMT_FORMER_MAY_PUSH,
   STMT_HANDED_ADD,
+  STMT_CASE_CHANGESETS,
+  STMT_CHANGESET_DELETE,
+  STMT_CASE_GRANTS_DELETE,
+  STMT_RESPONSES_FORGET,
+  STMT_SHREDDED_ADD,
   N_STMTS
 } StmtId;
 
@@ -284,6 +289,13 @@ static const char * const stmt_sql[N_STMTS] = {
   [STMT_HANDED_ADD] =
     "INSERT OR IGNORE INTO handed_over (case_id, device_id, ombud_id) "
     "SELECT ?1, ?3, ?2 WHERE EXISTS (SELECT 1 FROM former_route WHERE case_id = ?1 AND ombud_id = ?2)",
+  [STMT_CASE_CHANGESETS] =
+    "SELECT seq, changeset_id, case_id, author, max_hlc, sealed FROM changeset WHERE case_id = ?1 ORDER BY seq",
+  [STMT_CHANGESET_DELETE] = "DELETE FROM changeset WHERE seq = ?1",
+  [STMT_CASE_GRANTS_DELETE] = "DELETE FROM key_grant WHERE kind = 2 AND subject = ?1",
+  [STMT_RESPONSES_FORGET] = "UPDATE device SET last_response = NULL WHERE last_response IS NOT NULL",
+  [STMT_SHREDDED_ADD] =
+    "INSERT INTO shredded (case_id, by_device, at_ms) VALUES (?1, ?2, ?3) ON CONFLICT (case_id) DO NOTHING",
 };
 
 typedef struct {
@@ -1476,6 +1488,149 @@ sqlite_get_last_seq (OmbudOfficeBackend *backend,
   return select_int (SQL (backend), STMT_CHANGESET_LAST_SEQ, seq, "Reading the last changeset", error);
 }
 
+/* ---- shredding ---- */
+
+static gboolean exec (OmbudOfficeSqlite *self, const char *sql, GError **error);
+
+static GPtrArray *
+sqlite_list_case_changesets (OmbudOfficeBackend *backend,
+                             const guint8        case_id[16],
+                             GError            **error)
+{
+  OmbudOfficeSqlite *self = SQL (backend);
+  const char *what = "Listing a case's changesets";
+  g_autoptr(OfficeStmt) stmt = stmt_get (self, STMT_CASE_CHANGESETS, error);
+  g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func ((GDestroyNotify) ombud_office_changeset_free);
+  gboolean found = TRUE;
+
+  if (stmt == NULL)
+    return NULL;
+  if (!bind_blob (stmt, 1, case_id, 16))
+    {
+      bind_fail (self, what, error);
+      return NULL;
+    }
+  while (found)
+    {
+      OmbudOfficeChangeset *cs;
+
+      if (!step_row (self, stmt, &found, what, error))
+        return NULL;
+      if (!found)
+        break;
+      cs = changeset_from_row (self, stmt, error);
+      if (cs == NULL)
+        return NULL;
+      g_ptr_array_add (list, cs);
+    }
+  return g_steal_pointer (&list);
+}
+
+static gboolean
+delete_seqs (OmbudOfficeSqlite *self,
+             GArray            *seqs,
+             GError           **error)
+{
+  const char *what = "Deleting a changeset";
+
+  for (guint i = 0; i < seqs->len; i++)
+    {
+      g_autoptr(OfficeStmt) stmt = stmt_get (self, STMT_CHANGESET_DELETE, error);
+
+      if (stmt == NULL)
+        return FALSE;
+      if (!bind_int (stmt, 1, g_array_index (seqs, gint64, i)))
+        return bind_fail (self, what, error);
+      if (!step_done (self, stmt, what, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+delete_case_grants (OmbudOfficeSqlite *self,
+                    const guint8       case_id[16],
+                    GError           **error)
+{
+  const char *what = "Deleting a case's key grants";
+  g_autoptr(OfficeStmt) stmt = stmt_get (self, STMT_CASE_GRANTS_DELETE, error);
+
+  if (stmt == NULL)
+    return FALSE;
+  if (!bind_blob (stmt, 1, case_id, 16))
+    return bind_fail (self, what, error);
+  if (!step_done (self, stmt, what, error))
+    return FALSE;
+  return sqlite3_changes (self->db) == 0 || bump_directory (self, error);
+}
+
+static gboolean
+mark_shredded (OmbudOfficeSqlite *self,
+               const guint8       case_id[16],
+               guint64            by_device,
+               gint64             now_ms,
+               GError           **error)
+{
+  const char *what = "Recording a shredded case";
+  g_autoptr(OfficeStmt) stmt = stmt_get (self, STMT_SHREDDED_ADD, error);
+
+  if (stmt == NULL)
+    return FALSE;
+  if (!(bind_blob (stmt, 1, case_id, 16) && bind_int (stmt, 2, (gint64) by_device) && bind_int (stmt, 3, now_ms)))
+    return bind_fail (self, what, error);
+  return step_done (self, stmt, what, error);
+}
+
+static gboolean
+sqlite_shred_case (OmbudOfficeBackend *backend,
+                   const guint8        case_id[16],
+                   GArray             *seqs,
+                   guint64             by_device,
+                   gint64              now_ms,
+                   GError            **error)
+{
+  OmbudOfficeSqlite *self = SQL (backend);
+  WriteScope scope;
+  gboolean ok;
+
+  if (!write_begin (self, &scope, error))
+    return FALSE;
+  ok = delete_seqs (self, seqs, error)
+       && delete_case_grants (self, case_id, error)
+       && run (self, STMT_RESPONSES_FORGET, "Forgetting stored responses", error)
+       && mark_shredded (self, case_id, by_device, now_ms, error);
+  return write_end (self, scope, ok, error);
+}
+
+/* secure_delete (set on every connection) zeroes what a delete frees, but a
+ * page rebuilt by a rebalance keeps stale cells in its unallocated middle,
+ * and the WAL keeps old page images until a checkpoint: VACUUM writes every
+ * page afresh, and a TRUNCATE checkpoint empties the log.  Another worker
+ * reading at that moment keeps the log from emptying: try a few times. */
+static gboolean
+sqlite_scrub (OmbudOfficeBackend *backend,
+              GError            **error)
+{
+  OmbudOfficeSqlite *self = SQL (backend);
+
+  if (!exec (self, "VACUUM", error))
+    return FALSE;
+  for (guint attempt = 0; attempt < 50; attempt++)
+    {
+      int log_frames = -1, checkpointed = -1;
+      int rc = sqlite3_wal_checkpoint_v2 (self->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, &log_frames, &checkpointed);
+
+      if (rc == SQLITE_OK && log_frames == 0)
+        return TRUE;
+      if (rc != SQLITE_OK && (rc & 0xff) != SQLITE_BUSY)
+        return sql_fail (self, rc, "Emptying the write-ahead log", error);
+      g_usleep (20 * 1000);
+    }
+  g_set_error (error, OMBUD_OFFICE_BACKEND_ERROR, OMBUD_OFFICE_BACKEND_ERROR_BUSY,
+               "Emptying the write-ahead log: %s is in use", self->path);
+  return FALSE;
+}
+
 /* ---- blobs ---- */
 
 static gboolean
@@ -1624,7 +1779,9 @@ configure (OmbudOfficeSqlite *self,
   sqlite3_busy_timeout (self->db, BUSY_TIMEOUT_MS);
   /* No statement can rewrite the schema behind SQLite's back. */
   sqlite3_db_config (self->db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
-  return exec (self, "PRAGMA synchronous = FULL", error) && exec (self, "PRAGMA foreign_keys = ON", error);
+  /* A shredded case's bytes are zeroed where a delete frees them. */
+  return exec (self, "PRAGMA synchronous = FULL", error) && exec (self, "PRAGMA foreign_keys = ON", error)
+         && exec (self, "PRAGMA secure_delete = ON", error);
 }
 
 /* Creates the schema in one transaction, unless another connection opening
@@ -1803,6 +1960,9 @@ static const OmbudOfficeBackendClass sqlite_class = {
   .set_route = sqlite_set_route,
   .former_may_push = sqlite_former_may_push,
   .set_handed_over = sqlite_set_handed_over,
+  .list_case_changesets = sqlite_list_case_changesets,
+  .shred_case = sqlite_shred_case,
+  .scrub = sqlite_scrub,
   .put_changeset = sqlite_put_changeset,
   .list_changesets = sqlite_list_changesets,
   .get_last_seq = sqlite_get_last_seq,

@@ -25,6 +25,7 @@
 #include "ombud-sql.h"
 #include "ombud-sync-directory.h"
 #include "ombud-sync-handover.h"
+#include "ombud-sync-retention.h"
 #include "ombud-sync-message.h"
 #include "ombud-sync-outbox.h"
 #include "ombud-sync-private.h"
@@ -84,6 +85,7 @@ typedef struct {
   GArray            *outgoing_sent;   /* gint64 seq of sync_outgoing rows in the request */
   gboolean           escrow_sent;
   gboolean           reports_sent;    /* cases handed over, told to the office (PROTOCOL.md §9) */
+  GStrv              shred_sent;      /* cases the office was asked to shred (PROTOCOL.md §9) */
   gboolean           wants_client;    /* an ombud's device, or a coordinator's the policy lets read */
   gboolean           again;
 } Round;
@@ -426,7 +428,8 @@ build_request (Round   *round,
 
       /* Two steps, each kept once done: a sync cut short (a laptop lid
        * closed) does not start the joining over. */
-      if (!ombud_vfs_exec (db, "BEGIN IMMEDIATE", error))
+      if (!ombud_sync_retention_prepare (round->engine->caseload, config, error)
+          || !ombud_vfs_exec (db, "BEGIN IMMEDIATE", error))
         return NULL;
       if (!ombud_sync_grant_case_keys (round->engine->caseload, config, error)
           || ombud_sync_outbox_coalesce (db, COALESCE_CAP, error) < 0
@@ -442,7 +445,8 @@ build_request (Round   *round,
     }
   add_escrow (round, req);
   if (config->state == OMBUD_SYNC_STATE_CONFIRMED
-      && !ombud_sync_handover_add_reports (round->engine->caseload, req, &round->reports_sent, error))
+      && (!ombud_sync_handover_add_reports (round->engine->caseload, req, &round->reports_sent, error)
+          || !ombud_sync_retention_add (round->engine->caseload, req, &round->shred_sent, error)))
     return NULL;
   return g_steal_pointer (&req);
 }
@@ -824,7 +828,9 @@ apply_response (Round              *round,
        && (config->state != OMBUD_SYNC_STATE_CONFIRMED
            || ombud_sync_grant_case_keys (round->engine->caseload, config, error))
        /* Last: it must see what the office has now acknowledged. */
-       && ombud_sync_handover_step (round->engine->caseload, config, round->reports_sent, &round->again, error);
+       && ombud_sync_handover_step (round->engine->caseload, config, round->reports_sent, &round->again, error)
+       && ombud_sync_retention_step (round->engine->caseload, (const char * const *) round->shred_sent,
+                                     &round->again, error);
   if (ok)
     {
       if (waiting == 0)
@@ -1043,6 +1049,7 @@ sync_round (Round   *round,
   round->again = FALSE;
   round->escrow_sent = FALSE;
   round->reports_sent = FALSE;
+  g_clear_pointer (&round->shred_sent, g_strfreev);
   round->wants_client = round->config->role == 0
                         || ombud_sync_client_access (round->engine->caseload, round->config);
   /* The policy now lets this coordinator read the client tier: what came
@@ -1143,16 +1150,16 @@ run_rounds (OmbudSyncEngine  *self,
   g_autoptr(GArray) sent = g_array_new (FALSE, FALSE, sizeof (gint64));
   Round round = { .engine = self, .config = config, .http = http, .cancellable = cancellable,
                   .outgoing_sent = sent };
+  gboolean done = FALSE, failed = FALSE;
 
-  for (guint n = 0; n < MAX_ROUNDS; n++)
+  for (guint n = 0; n < MAX_ROUNDS && !done && !failed; n++)
     {
-      if (g_cancellable_set_error_if_cancelled (cancellable, error))
-        return FALSE;
-      if (!sync_round (&round, error))
-        return FALSE;
-      if (!round.again || config->state != OMBUD_SYNC_STATE_CONFIRMED)
-        return TRUE;
+      failed = g_cancellable_set_error_if_cancelled (cancellable, error) || !sync_round (&round, error);
+      done = !failed && (!round.again || config->state != OMBUD_SYNC_STATE_CONFIRMED);
     }
+  g_clear_pointer (&round.shred_sent, g_strfreev);
+  if (done || failed)
+    return done;
   return ombud_fail (error, OMBUD_SYNC_ERROR, OMBUD_SYNC_ERROR_FAILED,
                      "the office kept asking for more after %u requests", MAX_ROUNDS);
 }
