@@ -430,8 +430,8 @@ ombud_sync_grant_office_keys (OmbudCaseload  *caseload,
  * who took the case in; coordinators' devices too when the organisation's
  * policy lets them read the client tier.  A case this device lacks the key
  * of is another device's to grant; an ombud's device grants only its own
- * ombud's cases (handing a case over needs the client's consent, a later
- * part of PROTOCOL.md §6). */
+ * ombud's cases (handing a case over needs the client's consent:
+ * ombud-sync-handover.c, PROTOCOL.md §9). */
 static gboolean
 grant_case_to (OmbudCaseload  *caseload,
                const char     *case_id,
