@@ -648,7 +648,8 @@ drop_declined (Round   *round,
   g_autoptr(GPtrArray) bodies = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
   sqlite3_stmt *stmt;
 
-  if (!round->wants_client || round->config->role != 0)
+  if (!round->wants_client || ombud_sql_count (db, "SELECT count(*) FROM sync_held") == 0
+      || !ombud_sync_handover_any_declined (round->engine->caseload, round->config))
     return TRUE;
   stmt = ombud_sql_prepare (db, "SELECT id, body FROM sync_held", error);
   if (stmt == NULL)

@@ -239,7 +239,6 @@ key_handed (OmbudCaseload  *caseload,
             GError        **error)
 {
   g_autoptr(OmbudSecret) key = ombud_keyring_lookup_case (ombud_caseload_get_keyring (caseload), h->case_id, NULL);
-  g_autofree char *me = g_strdup_printf ("%" G_GINT64_FORMAT, (gint64) ombud_caseload_get_device_id (caseload));
   guint8 subject[16];
 
   *ready = TRUE;
@@ -497,6 +496,27 @@ ombud_sync_handover_scrub (OmbudCaseload  *caseload,
 }
 
 /* ---- on the new owner's devices ------------------------------------------------- */
+
+gboolean
+ombud_sync_handover_any_declined (OmbudCaseload          *caseload,
+                                  const OmbudSyncConfig  *config)
+{
+  sqlite3_stmt *stmt;
+  gboolean any = FALSE;
+
+  if (config->role != 0 || config->ombud_id == NULL)
+    return FALSE;
+  stmt = ombud_sql_prepare (db_of (caseload),
+    "SELECT 1 FROM client_case c WHERE c.assigned_ombud = ?1 AND coalesce (c.handover_consent, 0) <> 1"
+    " AND EXISTS (SELECT 1 FROM version v WHERE v.tbl = 'client_case' AND v.rec = c.id"
+    "   AND v.field = 'assigned_ombud' AND v.value <> ?1) LIMIT 1", NULL);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, config->ombud_id, -1, SQLITE_STATIC);
+  any = sqlite3_step (stmt) == SQLITE_ROW;
+  sqlite3_finalize (stmt);
+  return any;
+}
 
 gboolean
 ombud_sync_handover_declined (OmbudCaseload          *caseload,

@@ -55,4 +55,9 @@ gboolean  ombud_sync_handover_declined      (OmbudCaseload      *caseload,
                                              const guint8        case_id[16],
                                              guint64             author);
 
+/* Whether any case here came from another ombud without consent: when none
+ * did, nothing held needs looking at for it. */
+gboolean  ombud_sync_handover_any_declined  (OmbudCaseload         *caseload,
+                                             const OmbudSyncConfig *config);
+
 G_END_DECLS
