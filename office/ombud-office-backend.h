@@ -222,7 +222,11 @@ gboolean   ombud_office_backend_put_changeset (OmbudOfficeBackend          *self
                                                GError                     **error);
 /* Changesets with seq > after, in seq order, that a device may receive: not
  * written by exclude_author, and either the team's own (zero case), or any
- * case when all_cases, or a case routed to ombud_id.  Stops after the first
+ * case when all_cases, or a case routed to ombud_id; and, when not
+ * all_cases, the redeliveries to ombud_id of cases still routed to it and
+ * the coordinators' changesets of cases ombud_id formerly owned that
+ * exclude_author has not handed over (PROTOCOL.md §9.1), each under the
+ * seq it is listed at.  Stops after the first
  * one that takes the total of sealed sizes past budget (so at least one is
  * always returned when any is left); *more says whether any is left after
  * the last returned.  OmbudOfficeChangeset, freed with the array. */

@@ -144,16 +144,17 @@ static const char schema_v2_sql[] =
  * that have not handed the case over yet, the coordinators' changes to it
  * made after it was routed away (so that they see the reassignment, signed,
  * PROTOCOL.md §9). */
+#define FEED_COLUMNS "changeset_id, c.case_id, author, max_hlc, sealed"
 #define ROUTED_FEED \
-  "WITH feed (seq, cs) AS (" \
-  " SELECT seq, seq FROM changeset WHERE seq > ?1 AND author <> ?2" \
-  "  AND (case_id = zeroblob (16) OR ?3 OR case_id IN (SELECT case_id FROM route WHERE ombud_id = ?4))" \
-  " UNION ALL SELECT r.seq, r.changeset_seq FROM redelivery r WHERE NOT ?3 AND r.ombud_id = ?4" \
-  "  AND r.seq > ?1 AND r.case_id IN (SELECT case_id FROM route WHERE ombud_id = ?4)" \
-  " UNION ALL SELECT c.seq, c.seq FROM changeset c JOIN former_route f" \
-  "  ON f.case_id = c.case_id AND f.ombud_id = ?4 WHERE NOT ?3 AND c.seq > ?1 AND c.seq > f.since_seq" \
-  "  AND c.author IN (SELECT device_id FROM device WHERE role = 1)" \
-  "  AND NOT EXISTS (SELECT 1 FROM handed_over h WHERE h.case_id = c.case_id AND h.device_id = ?2))"
+  "SELECT c.seq, " FEED_COLUMNS " FROM changeset c WHERE c.seq > ?1 AND c.author <> ?2" \
+  " AND (c.case_id = zeroblob (16) OR ?3 OR c.case_id IN (SELECT case_id FROM route WHERE ombud_id = ?4))" \
+  " UNION ALL SELECT r.seq, " FEED_COLUMNS " FROM redelivery r JOIN changeset c ON c.seq = r.changeset_seq" \
+  " WHERE NOT ?3 AND r.ombud_id = ?4 AND r.seq > ?1 AND c.author <> ?2" \
+  " AND r.case_id IN (SELECT case_id FROM route WHERE ombud_id = ?4)" \
+  " UNION ALL SELECT c.seq, " FEED_COLUMNS " FROM former_route f JOIN changeset c ON c.case_id = f.case_id" \
+  " WHERE NOT ?3 AND f.ombud_id = ?4 AND c.seq > ?1 AND c.seq > f.since_seq AND c.author <> ?2" \
+  " AND c.author IN (SELECT device_id FROM device WHERE role = 1)" \
+  " AND NOT EXISTS (SELECT 1 FROM handed_over h WHERE h.case_id = c.case_id AND h.device_id = ?2)"
 
 /* The last seq handed out: redeliveries take seqs too, and shredding may
  * delete the newest changesets, so the sequence itself is asked. */
@@ -260,11 +261,11 @@ static const char * const stmt_sql[N_STMTS] = {
   [STMT_CHANGESET_INSERT] =
     "INSERT INTO changeset (changeset_id, case_id, author, max_hlc, sealed) VALUES (?1, ?2, ?3, ?4, ?5)",
   [STMT_CHANGESET_SELECT] = "SELECT case_id, author, max_hlc, sealed FROM changeset WHERE changeset_id = ?1",
-  [STMT_CHANGESET_LIST] =
-    ROUTED_FEED " SELECT f.seq, c.changeset_id, c.case_id, c.author, c.max_hlc, c.sealed"
-    " FROM feed f JOIN changeset c ON c.seq = f.cs WHERE c.author <> ?2 ORDER BY f.seq",
-  [STMT_CHANGESET_MORE] =
-    ROUTED_FEED " SELECT EXISTS (SELECT 1 FROM feed f JOIN changeset c ON c.seq = f.cs WHERE c.author <> ?2)",
+  /* A compound ORDER BY merges the three feeds, each read in seq order,
+   * as they are stepped: nothing past the budget is read, let alone
+   * sorted. */
+  [STMT_CHANGESET_LIST] = ROUTED_FEED " ORDER BY 1",
+  [STMT_CHANGESET_MORE] = "SELECT EXISTS (" ROUTED_FEED ")",
   /* Redeliveries take seqs too, and shredding may delete the newest
    * changesets: the sequence itself is the last seq handed out. */
   [STMT_CHANGESET_LAST_SEQ] = "SELECT " LAST_SEQ,
