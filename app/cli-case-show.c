@@ -17,13 +17,24 @@ joined (const char *when,
   return what ? g_strdup_printf ("%s, %s", when, what) : g_strdup (when);
 }
 
+/* Whether the notes may go with the case to another ombud (PROTOCOL.md §9). */
+static char *
+handover_consent (GVariant *c)
+{
+  g_autofree char *value = cli_value_text (c, "handover_consent");
+
+  if (value == NULL)
+    return g_strdup ("not asked");
+  return g_strdup (g_strcmp0 (value, "1") == 0 ? "agreed" : "refused");
+}
+
 static void
 print_case_fields (GVariant   *c,
                    GHashTable *labels)
 {
   static const char *const names[] = {
     "Case", "Name", "Contact", "Status", "Municipality", "Gender", "Born", "Minor children",
-    "Ombud", "Requested", "Started", "Closed", "Referred", "Next deadline", "Conflicts",
+    "Ombud", "Notes handover", "Requested", "Started", "Closed", "Referred", "Next deadline", "Conflicts",
   };
   g_autofree char *closed_on = cli_value_text (c, "closed_on"), *reason = cli_value_text (c, "closure_reason");
   g_autofree char *referred_on = cli_value_text (c, "referred_on"), *target = cli_value_text (c, "referral_target");
@@ -31,7 +42,8 @@ print_case_fields (GVariant   *c,
     cli_value_text (c, "id"), cli_value_text (c, "name"), cli_value_text (c, "contact"), cli_value_text (c, "status"),
     cli_value_text (c, "municipality"), cli_value_text (c, "gender"), cli_value_text (c, "birth_year"),
     g_strdup (cli_value_int (c, "has_minor_children") ? "yes" : "no"),
-    cli_value_text (c, "assigned_ombud"), cli_value_text (c, "requested_on"), cli_value_text (c, "started_on"),
+    cli_value_text (c, "assigned_ombud"), handover_consent (c),
+    cli_value_text (c, "requested_on"), cli_value_text (c, "started_on"),
     joined (closed_on, cli_code_label (labels, "closure_reason", reason)),
     joined (referred_on, cli_code_label (labels, "actor", target)),
     cli_value_text (c, "next_deadline"), cli_value_text (c, "conflicts"),

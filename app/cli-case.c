@@ -219,3 +219,29 @@ cli_case_assign (CliCall *call)
   cli_print ("case %s assigned\n", args[0]);
   return CLI_OK;
 }
+
+/* Fields a person sets by name; only the client's consent to hand the notes
+ * over so far (sync/PROTOCOL.md §9). */
+int
+cli_case_set (CliCall *call)
+{
+  const GOptionEntry entries[] = { { NULL } };
+  g_auto(GStrv) args = NULL;
+  g_autoptr(OmbudCaseload) caseload = NULL;
+  GError *error = NULL;
+  gboolean yes;
+
+  if (!cli_parse (call, entries, &args, &error))
+    return cli_fail (error);
+  if (strcmp (args[1], "handover-consent") != 0)
+    return cli_fail (g_error_new (CLI_ERROR, CLI_ERROR_USAGE, "no field “%s” to set (try handover-consent)", args[1]));
+  if (strcmp (args[2], "yes") != 0 && strcmp (args[2], "no") != 0)
+    return cli_fail (g_error_new (CLI_ERROR, CLI_ERROR_USAGE, "handover-consent is yes or no, not “%s”", args[2]));
+  yes = strcmp (args[2], "yes") == 0;
+  if ((caseload = cli_open (call, &error)) == NULL
+      || !ombud_caseload_set_field (caseload, "client_case", args[0], "handover_consent",
+                                    g_variant_new_int64 (yes), &error))
+    return cli_fail (error);
+  cli_print ("case %s: handover consent %s\n", args[0], args[2]);
+  return CLI_OK;
+}

@@ -148,6 +148,7 @@ int cli_case_start (CliCall *call);
 int cli_case_close (CliCall *call);
 int cli_case_refer (CliCall *call);
 int cli_case_assign (CliCall *call);
+int cli_case_set (CliCall *call);
 int cli_case_purge (CliCall *call);
 int cli_export (CliCall *call);
 int cli_retention (CliCall *call);

@@ -53,6 +53,8 @@ static const Entry entries[] = {
              "refer a queued case elsewhere (actors: ombud-cli codes actor)" }, FALSE },
   { CASES, { "case", "assign", "ID --to OMBUD_ID", 1, 1, cli_case_assign,
              "assign a case to an ombud (ids: ombud-cli ombud list)" }, FALSE },
+  { CASES, { "case", "set", "ID handover-consent yes|no", 3, 3, cli_case_set,
+             "record whether the client lets the notes go to a new ombud on reassignment" }, FALSE },
   { CASES, { NULL, "export", "CASE_ID FILE", 2, 2, cli_export,
              "everything held for the client, as a text document to print or hand over" }, FALSE },
   { CASES, { "case", "purge", "ID --yes", 1, 1, cli_case_purge,

@@ -68,8 +68,13 @@ struct _OmbudOfficeBackendClass {
   /* *ombud_id = NULL when the case has no route. */
   gboolean  (*get_route) (OmbudOfficeBackend *self, const guint8 case_id[16], char **ombud_id,
                           GError **error);
+  /* Keeps the route's history as well (PROTOCOL.md §9). */
   gboolean  (*set_route) (OmbudOfficeBackend *self, const guint8 case_id[16], const char *ombud_id,
                           GError **error);
+  gboolean  (*former_may_push) (OmbudOfficeBackend *self, const guint8 case_id[16], const char *ombud_id,
+                                guint64 device_id, gboolean *allowed, GError **error);
+  gboolean  (*set_handed_over) (OmbudOfficeBackend *self, const guint8 case_id[16], const char *ombud_id,
+                                guint64 device_id, gboolean *recorded, GError **error);
 
   gboolean    (*put_changeset)   (OmbudOfficeBackend *self, const OmbudOfficeChangeset *cs,
                                   gboolean *stored, GError **error);
@@ -80,6 +85,11 @@ struct _OmbudOfficeBackendClass {
   gboolean    (*get_last_seq)    (OmbudOfficeBackend *self, gint64 *seq, GError **error);
   GBytes     *(*list_held_ids)   (OmbudOfficeBackend *self, gint64 upto, guint64 device, gboolean all_cases,
                                   const char *ombud_id, GError **error);
+
+  GPtrArray  *(*list_case_changesets) (OmbudOfficeBackend *self, const guint8 case_id[16], GError **error);
+  gboolean    (*shred_case) (OmbudOfficeBackend *self, const guint8 case_id[16], GArray *seqs,
+                             guint64 by_device, gint64 now_ms, GError **error);
+  gboolean    (*scrub)      (OmbudOfficeBackend *self, GError **error);
 
   gboolean  (*put_blob) (OmbudOfficeBackend *self, const char *name, GBytes *blob, GError **error);
   /* *blob = NULL when there is none by that name. */

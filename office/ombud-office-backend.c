@@ -392,6 +392,44 @@ ombud_office_backend_set_route (OmbudOfficeBackend *self,
   return self->klass->set_route (self, case_id, ombud_id, error);
 }
 
+gboolean
+ombud_office_backend_former_may_push (OmbudOfficeBackend *self,
+                                      const guint8        case_id[16],
+                                      const char         *ombud_id,
+                                      guint64             device_id,
+                                      gboolean           *allowed,
+                                      GError            **error)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (case_id != NULL && ombud_id != NULL && allowed != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  *allowed = FALSE;
+  return self->klass->former_may_push (self, case_id, ombud_id, device_id, allowed, error);
+}
+
+gboolean
+ombud_office_backend_set_handed_over (OmbudOfficeBackend *self,
+                                      const guint8        case_id[16],
+                                      const char         *ombud_id,
+                                      guint64             device_id,
+                                      gboolean           *recorded,
+                                      GError            **error)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (case_id != NULL && ombud_id != NULL && recorded != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  *recorded = FALSE;
+  if (!device_id_valid (device_id))
+    {
+      g_set_error (error, OMBUD_OFFICE_BACKEND_ERROR, OMBUD_OFFICE_BACKEND_ERROR_FAILED,
+                   "Device id %" G_GUINT64_FORMAT " is out of range", device_id);
+      return FALSE;
+    }
+  return self->klass->set_handed_over (self, case_id, ombud_id, device_id, recorded, error);
+}
+
 /* ---- changesets ---- */
 
 gboolean
@@ -481,6 +519,50 @@ ombud_office_changeset_free (OmbudOfficeChangeset *cs)
     return;
   g_clear_pointer (&cs->sealed, g_bytes_unref);
   g_free (cs);
+}
+
+/* ---- shredding ---- */
+
+GPtrArray *
+ombud_office_backend_list_case_changesets (OmbudOfficeBackend *self,
+                                           const guint8        case_id[16],
+                                           GError            **error)
+{
+  g_return_val_if_fail (self != NULL && case_id != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  return self->klass->list_case_changesets (self, case_id, error);
+}
+
+gboolean
+ombud_office_backend_shred_case (OmbudOfficeBackend *self,
+                                 const guint8        case_id[16],
+                                 GArray             *seqs,
+                                 guint64             by_device,
+                                 gint64              now_ms,
+                                 GError            **error)
+{
+  g_return_val_if_fail (self != NULL && case_id != NULL && seqs != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!device_id_valid (by_device))
+    {
+      g_set_error (error, OMBUD_OFFICE_BACKEND_ERROR, OMBUD_OFFICE_BACKEND_ERROR_FAILED,
+                   "Device id %" G_GUINT64_FORMAT " is out of range", by_device);
+      return FALSE;
+    }
+  return self->klass->shred_case (self, case_id, seqs, by_device, now_ms, error);
+}
+
+gboolean
+ombud_office_backend_scrub (OmbudOfficeBackend *self,
+                            GError            **error)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+  g_return_val_if_fail (!self->in_transaction, FALSE);
+
+  return self->klass->scrub (self, error);
 }
 
 /* ---- blobs ---- */

@@ -187,10 +187,31 @@ gint64     ombud_office_backend_get_directory_seq (OmbudOfficeBackend *self,
 char      *ombud_office_backend_get_route   (OmbudOfficeBackend *self,
                                              const guint8        case_id[16],
                                              GError            **error);
+/* Setting a route to another ombud also (PROTOCOL.md §9): makes the ombud
+ * it had a former owner, whose devices may push to the case and receive the
+ * coordinators' changes to it until each reports it handed over; and
+ * queues the case's stored changesets for the new ombud's devices again,
+ * under new seqs. */
 gboolean   ombud_office_backend_set_route   (OmbudOfficeBackend *self,
                                              const guint8        case_id[16],
                                              const char         *ombud_id,
                                              GError            **error);
+/* Whether a device of ombud_id may push to a case routed away from that
+ * ombud: it is a former owner and this device has not handed it over. */
+gboolean   ombud_office_backend_former_may_push (OmbudOfficeBackend *self,
+                                                 const guint8        case_id[16],
+                                                 const char         *ombud_id,
+                                                 guint64             device_id,
+                                                 gboolean           *allowed,
+                                                 GError            **error);
+/* Records that a former owner's device purged the case; *recorded is FALSE
+ * when ombud_id is no former owner of it (nothing to record). */
+gboolean   ombud_office_backend_set_handed_over (OmbudOfficeBackend *self,
+                                                 const guint8        case_id[16],
+                                                 const char         *ombud_id,
+                                                 guint64             device_id,
+                                                 gboolean           *recorded,
+                                                 GError            **error);
 
 /* Changesets.  put(): stores a new one with the next seq and returns TRUE
  * with *stored = TRUE; the same id with the same bytes again returns TRUE
@@ -201,7 +222,11 @@ gboolean   ombud_office_backend_put_changeset (OmbudOfficeBackend          *self
                                                GError                     **error);
 /* Changesets with seq > after, in seq order, that a device may receive: not
  * written by exclude_author, and either the team's own (zero case), or any
- * case when all_cases, or a case routed to ombud_id.  Stops after the first
+ * case when all_cases, or a case routed to ombud_id; and, when not
+ * all_cases, the redeliveries to ombud_id of cases still routed to it and
+ * the coordinators' changesets of cases ombud_id formerly owned that
+ * exclude_author has not handed over (PROTOCOL.md §9.1), each under the
+ * seq it is listed at.  Stops after the first
  * one that takes the total of sealed sizes past budget (so at least one is
  * always returned when any is left); *more says whether any is left after
  * the last returned.  OmbudOfficeChangeset, freed with the array. */
@@ -225,6 +250,26 @@ GBytes    *ombud_office_backend_list_held_ids   (OmbudOfficeBackend *self,
                                                  const char         *ombud_id,
                                                  GError            **error);
 void       ombud_office_changeset_free          (OmbudOfficeChangeset *cs);
+
+/* Shredding (PROTOCOL.md §9).  The changesets of one case, in seq order;
+ * OmbudOfficeChangeset, freed with the array. */
+GPtrArray *ombud_office_backend_list_case_changesets (OmbudOfficeBackend *self,
+                                                      const guint8        case_id[16],
+                                                      GError            **error);
+/* Deletes the changesets named by seq (their redeliveries go with them),
+ * every case-key grant of the case, and every device's stored last
+ * response (it may hold them), and records the case as shredded by
+ * by_device.  Advances the directory sequence when a grant went. */
+gboolean   ombud_office_backend_shred_case (OmbudOfficeBackend *self,
+                                            const guint8        case_id[16],
+                                            GArray             *seqs,
+                                            guint64             by_device,
+                                            gint64              now_ms,
+                                            GError            **error);
+/* Outside a transaction: rewrites the store so that nothing deleted stays
+ * in its free pages or slack, and empties its write-ahead log. */
+gboolean   ombud_office_backend_scrub      (OmbudOfficeBackend *self,
+                                            GError            **error);
 
 /* Opaque blobs by name (e.g. the office key escrow sealed under the
  * organisation recovery key).  get(): NULL without error when absent. */

@@ -18,6 +18,8 @@
 #include "ombud-cert.h"
 #include "ombud-envelope.h"
 #include "ombud-error.h"
+#include "ombud-office-handover.h"
+#include "ombud-office-retention.h"
 #include "ombud-identity.h"
 #include "ombud-keyring.h"
 #include "ombud-office-digest.h"
@@ -317,6 +319,7 @@ typedef struct {
   OmbudOfficeOutcome *outcome;
   GBytes             *refusal;   /* set by the first check that fails */
   gboolean            own_too;   /* a resync: the device's own changesets come back too (§10.2) */
+  guint               shredded;  /* cases shredded: scrub the store after the commit */
 } SyncCall;
 
 static gboolean
@@ -456,15 +459,46 @@ take_route (SyncCall     *call,
   return TRUE;
 }
 
+/* A refusal from ombud-office-handover.c, as PROTOCOL.md §7 names it. */
+static gboolean
+handover_refused (SyncCall *call,
+                  GError   *error)
+{
+  if (g_error_matches (error, OMBUD_OFFICE_HANDOVER_ERROR, OMBUD_OFFICE_HANDOVER_ERROR_MALFORMED))
+    return deny (call, 400, "malformed", "%s", error->message);
+  if (g_error_matches (error, OMBUD_OFFICE_HANDOVER_ERROR, OMBUD_OFFICE_HANDOVER_ERROR_FORBIDDEN))
+    return deny (call, 403, "forbidden", "%s", error->message);
+  return storage_failed (call, error);
+}
+
+/* A case routed away from this device's ombud still takes the edits its
+ * devices made before they heard of it, until each has handed it over
+ * (PROTOCOL.md §9). */
+static gboolean
+pushed_by_former_owner (SyncCall              *call,
+                        const OmbudSealHeader *h,
+                        gboolean              *allowed)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!ombud_office_former_owner_may_push (call->backend, call->device, h->case_id, allowed, &error))
+    return handover_refused (call, error);
+  return TRUE;
+}
+
 static gboolean
 check_case_owner (SyncCall               *call,
                   const OmbudSealHeader  *h)
 {
+  gboolean former = FALSE;
+
   if (memcmp (h->case_id, zero_case, 16) == 0 || is_coordinator (call->device))
     return TRUE;
   if (call->device->ombud_id == NULL)
     return deny (call, 403, "not-confirmed", "this device has no ombud yet");
-  return take_route (call, h->case_id, call->device->ombud_id);
+  if (!pushed_by_former_owner (call, h, &former))
+    return FALSE;
+  return former || take_route (call, h->case_id, call->device->ombud_id);
 }
 
 static gboolean
@@ -533,6 +567,31 @@ take_escrow (SyncCall *call)
   return TRUE;
 }
 
+/* After the changesets: a device says it purged a case only once the
+ * office holds its edits to it. */
+static gboolean
+take_handover_reports (SyncCall *call)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!ombud_office_take_handed_over (call->backend, call->device, call->request->extensions, &error))
+    return handover_refused (call, error);
+  return TRUE;
+}
+
+/* After the changesets: the coordinator's restatement of a case's office
+ * tier, in the same request or before, stays (PROTOCOL.md §9). */
+static gboolean
+take_shred_requests (SyncCall *call)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!ombud_office_take_shred_requests (call->backend, call->device, call->request->extensions, call->now_ms,
+                                         &call->shredded, &error))
+    return handover_refused (call, error);
+  return TRUE;
+}
+
 static gboolean
 take_pushed (SyncCall *call)
 {
@@ -558,7 +617,7 @@ take_pushed (SyncCall *call)
   for (guint i = 0; i < req->changesets->len; i++)
     if (!take_changeset (call, req->changesets->pdata[i]))
       return FALSE;
-  return take_escrow (call);
+  return take_handover_reports (call) && take_shred_requests (call) && take_escrow (call);
 }
 
 static gboolean
@@ -867,7 +926,13 @@ serve_request (SyncCall                  *call,
       if (ombud_office_backend_set_last_request (call->backend, current->device_id, h->time_ms, h->request_id,
                                                  hash, reply, 200, call->now_ms, &error)
           && ombud_office_backend_commit (call->backend, &error))
-        return reply;
+        {
+          /* What was deleted must not linger in free pages or the log; a
+           * failure here leaves it to the next shredding request. */
+          if (call->shredded > 0)
+            ombud_office_backend_scrub (call->backend, NULL);
+          return reply;
+        }
       g_bytes_unref (reply);
       storage_failed (call, error);
     }

@@ -21,7 +21,7 @@
 
 #include "ombud-office-backend-private.h"
 
-#define SCHEMA_VERSION   1
+#define SCHEMA_VERSION   2
 #define BUSY_TIMEOUT_MS  5000
 
 /* Version 1.  Ids and keys are blobs of their fixed size; device ids and HLCs
@@ -94,6 +94,40 @@ static const char schema_sql[] =
   "INSERT INTO counter (name, value) VALUES ('directory', 0);"
   "PRAGMA user_version = 1;";
 
+/* Version 2 (sync/PROTOCOL.md §9): reassignment and shredding.
+ * - former_route: ombuds a case was routed away from, and the last seq at
+ *   that moment; their devices may still push their edits to it and get
+ *   the coordinators' changes to it until each reports it handed over.
+ * - handed_over: which device of a former owner has purged the case.
+ * - redelivery: a case's earlier changesets, sent again to the ombud it
+ *   was routed to, under new seqs of the one sequence (a device's cursor
+ *   had passed them).  Changeset seqs and redelivery seqs never collide:
+ *   both are taken from sqlite_sequence's 'changeset' entry.
+ * - shredded: cases whose client tier and case key grants are gone. */
+static const char schema_v2_sql[] =
+  "CREATE TABLE former_route ("
+  "  case_id   BLOB NOT NULL CHECK (length (case_id) = 16),"
+  "  ombud_id  TEXT NOT NULL,"
+  "  since_seq INTEGER NOT NULL,"
+  "  PRIMARY KEY (case_id, ombud_id)) WITHOUT ROWID;"
+  "CREATE TABLE handed_over ("
+  "  case_id   BLOB NOT NULL CHECK (length (case_id) = 16),"
+  "  device_id INTEGER NOT NULL REFERENCES device (device_id),"
+  "  ombud_id  TEXT NOT NULL,"
+  "  PRIMARY KEY (case_id, device_id)) WITHOUT ROWID;"
+  "CREATE TABLE redelivery ("
+  "  seq           INTEGER PRIMARY KEY,"
+  "  case_id       BLOB NOT NULL CHECK (length (case_id) = 16),"
+  "  changeset_seq INTEGER NOT NULL REFERENCES changeset (seq) ON DELETE CASCADE,"
+  "  ombud_id      TEXT NOT NULL);"
+  "CREATE INDEX redelivery_by_ombud ON redelivery (ombud_id, seq);"
+  "CREATE INDEX redelivery_by_changeset ON redelivery (changeset_seq);"
+  "CREATE TABLE shredded ("
+  "  case_id BLOB PRIMARY KEY CHECK (length (case_id) = 16),"
+  "  by_device INTEGER NOT NULL,"
+  "  at_ms   INTEGER NOT NULL) WITHOUT ROWID;"
+  "PRAGMA user_version = 2;";
+
 #define DEVICE_COLUMNS \
   "device_id, sign_pk, box_pk, person, name, role, state, ombud_id, enrolled_ms, last_seen_ms, " \
   "last_request_ms, last_request_id, last_request_hash, last_response, last_response_status"
@@ -102,11 +136,31 @@ static const char schema_sql[] =
   "device_id, sign_pk, box_pk, person, name, role, state, ombud_id, enrolled_ms, last_seen_ms, " \
   "last_request_ms, last_request_id, last_request_hash, NULL, last_response_status"
 
-/* What a device may receive (ombud-office-backend.h): ?1 after, ?2 excluded
- * author, ?3 all cases, ?4 ombud id (NULL matches no route). */
-#define ROUTED_CHANGESETS \
-  "FROM changeset WHERE seq > ?1 AND author <> ?2 " \
-  "AND (case_id = zeroblob (16) OR ?3 OR case_id IN (SELECT case_id FROM route WHERE ombud_id = ?4))"
+/* What a device may receive (ombud-office-backend.h): ?1 after, ?2 the
+ * requesting device (whose own changesets it never gets), ?3 all cases,
+ * ?4 its ombud id (NULL matches no route).  Three feeds, each in seq order:
+ * the changesets routed to it; the history of cases routed to its ombud
+ * after it had passed them (redelivery); and, on a former owner's devices
+ * that have not handed the case over yet, the coordinators' changes to it
+ * made after it was routed away (so that they see the reassignment, signed,
+ * PROTOCOL.md §9). */
+#define FEED_COLUMNS "changeset_id, c.case_id, author, max_hlc, sealed"
+#define ROUTED_FEED \
+  "SELECT c.seq, " FEED_COLUMNS " FROM changeset c WHERE c.seq > ?1 AND c.author <> ?2" \
+  " AND (c.case_id = zeroblob (16) OR ?3 OR c.case_id IN (SELECT case_id FROM route WHERE ombud_id = ?4))" \
+  " UNION ALL SELECT r.seq, " FEED_COLUMNS " FROM redelivery r JOIN changeset c ON c.seq = r.changeset_seq" \
+  " WHERE NOT ?3 AND r.ombud_id = ?4 AND r.seq > ?1 AND c.author <> ?2" \
+  " AND r.case_id IN (SELECT case_id FROM route WHERE ombud_id = ?4)" \
+  " UNION ALL SELECT c.seq, " FEED_COLUMNS " FROM former_route f JOIN changeset c ON c.case_id = f.case_id" \
+  " WHERE NOT ?3 AND f.ombud_id = ?4 AND c.seq > ?1 AND c.seq > f.since_seq AND c.author <> ?2" \
+  " AND c.author IN (SELECT device_id FROM device WHERE role = 1)" \
+  " AND NOT EXISTS (SELECT 1 FROM handed_over h WHERE h.case_id = c.case_id AND h.device_id = ?2)"
+
+/* The last seq handed out: redeliveries take seqs too, and shredding may
+ * delete the newest changesets, so the sequence itself is asked. */
+#define LAST_SEQ \
+  "max (coalesce ((SELECT seq FROM sqlite_sequence WHERE name = 'changeset'), 0)," \
+  " coalesce ((SELECT max (seq) FROM changeset), 0))"
 
 typedef enum {
   STMT_BEGIN,
@@ -143,6 +197,18 @@ typedef enum {
   STMT_BLOB_UPSERT,
   STMT_BLOB_SELECT,
   STMT_CHANGESET_HELD_IDS,
+  STMT_FORMER_ADD,
+  STMT_FORMER_CLEAR,
+  STMT_HANDED_CLEAR,
+  STMT_REDELIVER,
+  STMT_SEQ_BUMP,
+  STMT_FORMER_MAY_PUSH,
+  STMT_HANDED_ADD,
+  STMT_CASE_CHANGESETS,
+  STMT_CHANGESET_DELETE,
+  STMT_CASE_GRANTS_DELETE,
+  STMT_RESPONSES_FORGET,
+  STMT_SHREDDED_ADD,
   N_STMTS
 } StmtId;
 
@@ -196,10 +262,14 @@ static const char * const stmt_sql[N_STMTS] = {
   [STMT_CHANGESET_INSERT] =
     "INSERT INTO changeset (changeset_id, case_id, author, max_hlc, sealed) VALUES (?1, ?2, ?3, ?4, ?5)",
   [STMT_CHANGESET_SELECT] = "SELECT case_id, author, max_hlc, sealed FROM changeset WHERE changeset_id = ?1",
-  [STMT_CHANGESET_LIST] =
-    "SELECT seq, changeset_id, case_id, author, max_hlc, sealed " ROUTED_CHANGESETS " ORDER BY seq",
-  [STMT_CHANGESET_MORE] = "SELECT EXISTS (SELECT 1 " ROUTED_CHANGESETS ")",
-  [STMT_CHANGESET_LAST_SEQ] = "SELECT coalesce (max (seq), 0) FROM changeset",
+  /* A compound ORDER BY merges the three feeds, each read in seq order,
+   * as they are stepped: nothing past the budget is read, let alone
+   * sorted. */
+  [STMT_CHANGESET_LIST] = ROUTED_FEED " ORDER BY 1",
+  [STMT_CHANGESET_MORE] = "SELECT EXISTS (" ROUTED_FEED ")",
+  /* Redeliveries take seqs too, and shredding may delete the newest
+   * changesets: the sequence itself is the last seq handed out. */
+  [STMT_CHANGESET_LAST_SEQ] = "SELECT " LAST_SEQ,
   [STMT_BLOB_UPSERT] =
     "INSERT INTO blob (name, body) VALUES (?1, ?2) ON CONFLICT (name) DO UPDATE SET body = excluded.body",
   [STMT_BLOB_SELECT] = "SELECT body FROM blob WHERE name = ?1",
@@ -208,6 +278,31 @@ static const char * const stmt_sql[N_STMTS] = {
   [STMT_CHANGESET_HELD_IDS] =
     "SELECT changeset_id FROM changeset WHERE author = ?2 OR (seq <= ?1 "
     "AND (case_id = zeroblob (16) OR ?3 OR case_id IN (SELECT case_id FROM route WHERE ombud_id = ?4)))",
+  [STMT_FORMER_ADD] =
+    "INSERT INTO former_route (case_id, ombud_id, since_seq) VALUES (?1, ?2, " LAST_SEQ ") "
+    "ON CONFLICT (case_id, ombud_id) DO UPDATE SET since_seq = excluded.since_seq",
+  [STMT_FORMER_CLEAR] = "DELETE FROM former_route WHERE case_id = ?1 AND ombud_id = ?2",
+  [STMT_HANDED_CLEAR] = "DELETE FROM handed_over WHERE case_id = ?1 AND ombud_id = ?2",
+  [STMT_REDELIVER] =
+    "INSERT INTO redelivery (seq, case_id, changeset_seq, ombud_id) "
+    "SELECT " LAST_SEQ " + row_number () OVER (ORDER BY seq), case_id, seq, ?2 "
+    "FROM changeset WHERE case_id = ?1 ORDER BY seq",
+  [STMT_SEQ_BUMP] =
+    "UPDATE sqlite_sequence SET seq = (SELECT max (seq) FROM redelivery) "
+    "WHERE name = 'changeset' AND seq < (SELECT max (seq) FROM redelivery)",
+  [STMT_FORMER_MAY_PUSH] =
+    "SELECT EXISTS (SELECT 1 FROM former_route WHERE case_id = ?1 AND ombud_id = ?2) "
+    "AND NOT EXISTS (SELECT 1 FROM handed_over WHERE case_id = ?1 AND device_id = ?3)",
+  [STMT_HANDED_ADD] =
+    "INSERT OR IGNORE INTO handed_over (case_id, device_id, ombud_id) "
+    "SELECT ?1, ?3, ?2 WHERE EXISTS (SELECT 1 FROM former_route WHERE case_id = ?1 AND ombud_id = ?2)",
+  [STMT_CASE_CHANGESETS] =
+    "SELECT seq, changeset_id, case_id, author, max_hlc, sealed FROM changeset WHERE case_id = ?1 ORDER BY seq",
+  [STMT_CHANGESET_DELETE] = "DELETE FROM changeset WHERE seq = ?1",
+  [STMT_CASE_GRANTS_DELETE] = "DELETE FROM key_grant WHERE kind = 2 AND subject = ?1",
+  [STMT_RESPONSES_FORGET] = "UPDATE device SET last_response = NULL WHERE last_response IS NOT NULL",
+  [STMT_SHREDDED_ADD] =
+    "INSERT INTO shredded (case_id, by_device, at_ms) VALUES (?1, ?2, ?3) ON CONFLICT (case_id) DO NOTHING",
 };
 
 typedef struct {
@@ -1114,6 +1209,42 @@ sqlite_get_route (OmbudOfficeBackend *backend,
   return TRUE;
 }
 
+/* One statement of the case and an ombud id (?1, ?2). */
+static gboolean
+run_case_ombud (OmbudOfficeSqlite *self,
+                StmtId             id,
+                const guint8       case_id[16],
+                const char        *ombud_id,
+                const char        *what,
+                GError           **error)
+{
+  g_autoptr(OfficeStmt) stmt = stmt_get (self, id, error);
+
+  if (stmt == NULL)
+    return FALSE;
+  if (!(bind_blob (stmt, 1, case_id, 16) && bind_text (stmt, 2, ombud_id)))
+    return bind_fail (self, what, error);
+  return step_done (self, stmt, what, error);
+}
+
+/* PROTOCOL.md §9: the ombud it leaves becomes a former owner; the ombud it
+ * goes to stops being one, and gets the case's history again. */
+static gboolean
+reroute (OmbudOfficeSqlite *self,
+         const guint8       case_id[16],
+         const char        *from,
+         const char        *to,
+         GError           **error)
+{
+  const char *what = "Storing a route";
+
+  return (from == NULL || run_case_ombud (self, STMT_FORMER_ADD, case_id, from, what, error))
+         && run_case_ombud (self, STMT_FORMER_CLEAR, case_id, to, what, error)
+         && run_case_ombud (self, STMT_HANDED_CLEAR, case_id, to, what, error)
+         && run_case_ombud (self, STMT_REDELIVER, case_id, to, what, error)
+         && run (self, STMT_SEQ_BUMP, what, error);
+}
+
 static gboolean
 sqlite_set_route (OmbudOfficeBackend *backend,
                   const guint8        case_id[16],
@@ -1122,13 +1253,68 @@ sqlite_set_route (OmbudOfficeBackend *backend,
 {
   OmbudOfficeSqlite *self = SQL (backend);
   const char *what = "Storing a route";
-  g_autoptr(OfficeStmt) stmt = stmt_get (self, STMT_ROUTE_UPSERT, error);
+  g_autofree char *current = NULL;
+  WriteScope scope;
+  gboolean ok;
+
+  if (!write_begin (self, &scope, error))
+    return FALSE;
+  ok = sqlite_get_route (backend, case_id, &current, error);
+  if (ok && g_strcmp0 (current, ombud_id) != 0)
+    {
+      g_autoptr(OfficeStmt) stmt = stmt_get (self, STMT_ROUTE_UPSERT, error);
+
+      ok = stmt != NULL;
+      if (ok && !(bind_blob (stmt, 1, case_id, 16) && bind_text (stmt, 2, ombud_id)))
+        ok = bind_fail (self, what, error);
+      ok = ok && step_done (self, stmt, what, error) && reroute (self, case_id, current, ombud_id, error);
+    }
+  return write_end (self, scope, ok, error);
+}
+
+static gboolean
+sqlite_former_may_push (OmbudOfficeBackend *backend,
+                        const guint8        case_id[16],
+                        const char         *ombud_id,
+                        guint64             device_id,
+                        gboolean           *allowed,
+                        GError            **error)
+{
+  OmbudOfficeSqlite *self = SQL (backend);
+  const char *what = "Reading a former route";
+  g_autoptr(OfficeStmt) stmt = stmt_get (self, STMT_FORMER_MAY_PUSH, error);
+  gboolean found;
 
   if (stmt == NULL)
     return FALSE;
-  if (!(bind_blob (stmt, 1, case_id, 16) && bind_text (stmt, 2, ombud_id)))
+  if (!(bind_blob (stmt, 1, case_id, 16) && bind_text (stmt, 2, ombud_id) && bind_int (stmt, 3, (gint64) device_id)))
     return bind_fail (self, what, error);
-  return step_done (self, stmt, what, error);
+  if (!step_row (self, stmt, &found, what, error))
+    return FALSE;
+  *allowed = found && sqlite3_column_int (stmt, 0) != 0;
+  return TRUE;
+}
+
+static gboolean
+sqlite_set_handed_over (OmbudOfficeBackend *backend,
+                        const guint8        case_id[16],
+                        const char         *ombud_id,
+                        guint64             device_id,
+                        gboolean           *recorded,
+                        GError            **error)
+{
+  OmbudOfficeSqlite *self = SQL (backend);
+  const char *what = "Storing a handover";
+  g_autoptr(OfficeStmt) stmt = stmt_get (self, STMT_HANDED_ADD, error);
+
+  if (stmt == NULL)
+    return FALSE;
+  if (!(bind_blob (stmt, 1, case_id, 16) && bind_text (stmt, 2, ombud_id) && bind_int (stmt, 3, (gint64) device_id)))
+    return bind_fail (self, what, error);
+  if (!step_done (self, stmt, what, error))
+    return FALSE;
+  *recorded = sqlite3_changes (self->db) > 0;
+  return TRUE;
 }
 
 /* ---- changesets ---- */
@@ -1348,6 +1534,149 @@ sqlite_list_held_ids (OmbudOfficeBackend *backend,
   return g_byte_array_free_to_bytes (g_steal_pointer (&ids));
 }
 
+/* ---- shredding ---- */
+
+static gboolean exec (OmbudOfficeSqlite *self, const char *sql, GError **error);
+
+static GPtrArray *
+sqlite_list_case_changesets (OmbudOfficeBackend *backend,
+                             const guint8        case_id[16],
+                             GError            **error)
+{
+  OmbudOfficeSqlite *self = SQL (backend);
+  const char *what = "Listing a case's changesets";
+  g_autoptr(OfficeStmt) stmt = stmt_get (self, STMT_CASE_CHANGESETS, error);
+  g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func ((GDestroyNotify) ombud_office_changeset_free);
+  gboolean found = TRUE;
+
+  if (stmt == NULL)
+    return NULL;
+  if (!bind_blob (stmt, 1, case_id, 16))
+    {
+      bind_fail (self, what, error);
+      return NULL;
+    }
+  while (found)
+    {
+      OmbudOfficeChangeset *cs;
+
+      if (!step_row (self, stmt, &found, what, error))
+        return NULL;
+      if (!found)
+        break;
+      cs = changeset_from_row (self, stmt, error);
+      if (cs == NULL)
+        return NULL;
+      g_ptr_array_add (list, cs);
+    }
+  return g_steal_pointer (&list);
+}
+
+static gboolean
+delete_seqs (OmbudOfficeSqlite *self,
+             GArray            *seqs,
+             GError           **error)
+{
+  const char *what = "Deleting a changeset";
+
+  for (guint i = 0; i < seqs->len; i++)
+    {
+      g_autoptr(OfficeStmt) stmt = stmt_get (self, STMT_CHANGESET_DELETE, error);
+
+      if (stmt == NULL)
+        return FALSE;
+      if (!bind_int (stmt, 1, g_array_index (seqs, gint64, i)))
+        return bind_fail (self, what, error);
+      if (!step_done (self, stmt, what, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+delete_case_grants (OmbudOfficeSqlite *self,
+                    const guint8       case_id[16],
+                    GError           **error)
+{
+  const char *what = "Deleting a case's key grants";
+  g_autoptr(OfficeStmt) stmt = stmt_get (self, STMT_CASE_GRANTS_DELETE, error);
+
+  if (stmt == NULL)
+    return FALSE;
+  if (!bind_blob (stmt, 1, case_id, 16))
+    return bind_fail (self, what, error);
+  if (!step_done (self, stmt, what, error))
+    return FALSE;
+  return sqlite3_changes (self->db) == 0 || bump_directory (self, error);
+}
+
+static gboolean
+mark_shredded (OmbudOfficeSqlite *self,
+               const guint8       case_id[16],
+               guint64            by_device,
+               gint64             now_ms,
+               GError           **error)
+{
+  const char *what = "Recording a shredded case";
+  g_autoptr(OfficeStmt) stmt = stmt_get (self, STMT_SHREDDED_ADD, error);
+
+  if (stmt == NULL)
+    return FALSE;
+  if (!(bind_blob (stmt, 1, case_id, 16) && bind_int (stmt, 2, (gint64) by_device) && bind_int (stmt, 3, now_ms)))
+    return bind_fail (self, what, error);
+  return step_done (self, stmt, what, error);
+}
+
+static gboolean
+sqlite_shred_case (OmbudOfficeBackend *backend,
+                   const guint8        case_id[16],
+                   GArray             *seqs,
+                   guint64             by_device,
+                   gint64              now_ms,
+                   GError            **error)
+{
+  OmbudOfficeSqlite *self = SQL (backend);
+  WriteScope scope;
+  gboolean ok;
+
+  if (!write_begin (self, &scope, error))
+    return FALSE;
+  ok = delete_seqs (self, seqs, error)
+       && delete_case_grants (self, case_id, error)
+       && run (self, STMT_RESPONSES_FORGET, "Forgetting stored responses", error)
+       && mark_shredded (self, case_id, by_device, now_ms, error);
+  return write_end (self, scope, ok, error);
+}
+
+/* secure_delete (set on every connection) zeroes what a delete frees, but a
+ * page rebuilt by a rebalance keeps stale cells in its unallocated middle,
+ * and the WAL keeps old page images until a checkpoint: VACUUM writes every
+ * page afresh, and a TRUNCATE checkpoint empties the log.  Another worker
+ * reading at that moment keeps the log from emptying: try a few times. */
+static gboolean
+sqlite_scrub (OmbudOfficeBackend *backend,
+              GError            **error)
+{
+  OmbudOfficeSqlite *self = SQL (backend);
+
+  if (!exec (self, "VACUUM", error))
+    return FALSE;
+  for (guint attempt = 0; attempt < 50; attempt++)
+    {
+      int log_frames = -1, checkpointed = -1;
+      int rc = sqlite3_wal_checkpoint_v2 (self->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, &log_frames, &checkpointed);
+
+      if (rc == SQLITE_OK && log_frames == 0)
+        return TRUE;
+      if (rc != SQLITE_OK && (rc & 0xff) != SQLITE_BUSY)
+        return sql_fail (self, rc, "Emptying the write-ahead log", error);
+      g_usleep (20 * 1000);
+    }
+  g_set_error (error, OMBUD_OFFICE_BACKEND_ERROR, OMBUD_OFFICE_BACKEND_ERROR_BUSY,
+               "Emptying the write-ahead log: %s is in use", self->path);
+  return FALSE;
+}
+
 /* ---- blobs ---- */
 
 static gboolean
@@ -1496,7 +1825,9 @@ configure (OmbudOfficeSqlite *self,
   sqlite3_busy_timeout (self->db, BUSY_TIMEOUT_MS);
   /* No statement can rewrite the schema behind SQLite's back. */
   sqlite3_db_config (self->db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
-  return exec (self, "PRAGMA synchronous = FULL", error) && exec (self, "PRAGMA foreign_keys = ON", error);
+  /* A shredded case's bytes are zeroed where a delete frees them. */
+  return exec (self, "PRAGMA synchronous = FULL", error) && exec (self, "PRAGMA foreign_keys = ON", error)
+         && exec (self, "PRAGMA secure_delete = ON", error);
 }
 
 /* Creates the schema in one transaction, unless another connection opening
@@ -1515,6 +1846,26 @@ create_schema (OmbudOfficeSqlite *self,
   /* Otherwise leave the file as it is: the caller reads the version again. */
   if (ok && version == 0 && n_objects == 0)
     ok = exec (self, schema_sql, error);
+  if (ok)
+    ok = exec (self, "COMMIT", error);
+  if (!ok && !sqlite3_get_autocommit (self->db))
+    sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+  return ok;
+}
+
+/* Version 1 to 2, in one transaction, unless another connection did it. */
+static gboolean
+upgrade_schema (OmbudOfficeSqlite *self,
+                GError           **error)
+{
+  gint64 version = 0;
+  gboolean ok;
+
+  if (!exec (self, "BEGIN IMMEDIATE", error))
+    return FALSE;
+  ok = query_int (self, "PRAGMA user_version", &version, error);
+  if (ok && version == 1)
+    ok = exec (self, schema_v2_sql, error);
   if (ok)
     ok = exec (self, "COMMIT", error);
   if (!ok && !sqlite3_get_autocommit (self->db))
@@ -1549,10 +1900,8 @@ identify (OmbudOfficeSqlite *self,
                    "ombud-office knows (%d)", self->path, *version, SCHEMA_VERSION);
       return FALSE;
     }
-  if (*version == SCHEMA_VERSION)
+  if (*version >= 1)
     return TRUE;
-  if (*version != 0)
-    return fail_not_office (self, error);
   if (!query_int (self, "SELECT count (*) FROM sqlite_schema", &n_objects, error))
     return FALSE;
   if (n_objects != 0)
@@ -1577,7 +1926,9 @@ check_schema (OmbudOfficeSqlite *self,
     return FALSE;
   if (version == SCHEMA_VERSION)
     return TRUE;
-  if (!create_schema (self, error) || !query_int (self, "PRAGMA user_version", &version, error))
+  if ((version == 0 && !create_schema (self, error))
+      || !upgrade_schema (self, error)
+      || !query_int (self, "PRAGMA user_version", &version, error))
     return FALSE;
   if (version != SCHEMA_VERSION)
     return fail_not_office (self, error);
@@ -1653,6 +2004,11 @@ static const OmbudOfficeBackendClass sqlite_class = {
   .get_directory_seq = sqlite_get_directory_seq,
   .get_route = sqlite_get_route,
   .set_route = sqlite_set_route,
+  .former_may_push = sqlite_former_may_push,
+  .set_handed_over = sqlite_set_handed_over,
+  .list_case_changesets = sqlite_list_case_changesets,
+  .shred_case = sqlite_shred_case,
+  .scrub = sqlite_scrub,
   .put_changeset = sqlite_put_changeset,
   .list_changesets = sqlite_list_changesets,
   .get_last_seq = sqlite_get_last_seq,

@@ -401,6 +401,30 @@ case_owner (OmbudKeyring *self,
   return owner;
 }
 
+/* PROTOCOL.md §9: the case was the granter's ombud's before (a version of
+ * its assignment here says so) and the client agreed to hand it over.  Any
+ * other ombud's device granting a key for it would be planting a key. */
+static gboolean
+handed_over_by (OmbudKeyring *self,
+                const guint8 *subject,
+                const char   *granter_ombud)
+{
+  g_autofree char *case_id = ombud_uuid_format (subject);
+  sqlite3_stmt *stmt = prepare (self,
+    "SELECT 1 FROM client_case c WHERE lower(c.id) = ?1 AND c.deleted = 0 AND c.handover_consent = 1"
+    " AND c.assigned_ombud <> ?2 AND EXISTS (SELECT 1 FROM version v WHERE v.tbl = 'client_case'"
+    " AND v.rec = c.id AND v.field = 'assigned_ombud' AND v.value = ?2)", NULL);
+  gboolean found;
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, case_id, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 2, granter_ombud, -1, SQLITE_STATIC);
+  found = sqlite3_step (stmt) == SQLITE_ROW;
+  sqlite3_finalize (stmt);
+  return found;
+}
+
 /* PROTOCOL.md §2: a trusted coordinator may grant any key; a case key may
  * also come from a trusted device of the case's owner. */
 static gboolean
@@ -421,6 +445,8 @@ granter_may_grant (OmbudKeyring      *self,
   if (kind == OMBUD_KEY_CASE && granter->ombud_id != NULL
       && (owner = case_owner (self, subject)) != NULL
       && strcmp (owner, granter->ombud_id) == 0)
+    return TRUE;
+  if (kind == OMBUD_KEY_CASE && granter->ombud_id != NULL && handed_over_by (self, subject, granter->ombud_id))
     return TRUE;
   return ombud_fail (error, OMBUD_KEYRING_ERROR, OMBUD_KEYRING_ERROR_NOT_TRUSTED,
                      "the grant is signed by device %" G_GUINT64_FORMAT ", which may not grant this key",

@@ -73,7 +73,7 @@ rows (OmbudCaseload  *caseload,
   "  WHEN s.started_on IS NOT NULL THEN 'active' ELSE 'queued' END AS status," \
   " m.name AS municipality, c.gender, c.birth_year, c.has_minor_children," \
   " s.requested_on, s.started_on, s.closed_on, s.closure_reason, s.referred_on, s.referral_target," \
-  " o.name AS assigned_ombud," \
+  " o.name AS assigned_ombud, c.handover_consent," \
   " (SELECT min(due_on) FROM deadline d WHERE d.case_id = c.id AND d.deleted = 0 AND coalesce(d.done, 0) = 0)" \
   "   AS next_deadline," \
   " (SELECT count(*) FROM conflict x WHERE x.case_id = c.id) AS conflicts" \

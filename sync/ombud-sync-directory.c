@@ -430,8 +430,8 @@ ombud_sync_grant_office_keys (OmbudCaseload  *caseload,
  * who took the case in; coordinators' devices too when the organisation's
  * policy lets them read the client tier.  A case this device lacks the key
  * of is another device's to grant; an ombud's device grants only its own
- * ombud's cases (handing a case over needs the client's consent, a later
- * part of PROTOCOL.md §6). */
+ * ombud's cases (handing a case over needs the client's consent:
+ * ombud-sync-handover.c, PROTOCOL.md §9). */
 static gboolean
 grant_case_to (OmbudCaseload  *caseload,
                const char     *case_id,
@@ -554,4 +554,14 @@ ombud_sync_grant_case_keys (OmbudCaseload    *caseload,
         return FALSE;
     }
   return TRUE;
+}
+
+gboolean
+ombud_sync_grant_case_key_to (OmbudCaseload  *caseload,
+                              const char     *case_id,
+                              const char     *devices_sql,
+                              const char     *arg,
+                              GError        **error)
+{
+  return grant_case_to (caseload, case_id, devices_sql, arg, error);
 }

@@ -42,6 +42,15 @@ gboolean  ombud_sync_grant_case_keys   (OmbudCaseload      *caseload,
                                         OmbudSyncConfig    *config,
                                         GError            **error);
 
+/* Queues a grant of one case key held here to each device devices_sql
+ * lists as (device_id, box_pk), with arg as ?1 (not to itself), once each;
+ * nothing when the key is not here (PROTOCOL.md §9's handover). */
+gboolean  ombud_sync_grant_case_key_to (OmbudCaseload      *caseload,
+                                        const char         *case_id,
+                                        const char         *devices_sql,
+                                        const char         *arg,
+                                        GError            **error);
+
 /* Whether the organisation's policy, as a trusted coordinator last set it,
  * lets coordinators read the client tier. */
 gboolean  ombud_sync_client_access     (OmbudCaseload         *caseload,

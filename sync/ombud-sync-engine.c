@@ -28,6 +28,8 @@
 #include "ombud-sync-directory.h"
 #include "ombud-sync-escrow.h"
 #include "ombud-sync-keybundle.h"
+#include "ombud-sync-handover.h"
+#include "ombud-sync-retention.h"
 #include "ombud-sync-message.h"
 #include "ombud-sync-outbox.h"
 #include "ombud-sync-private.h"
@@ -88,6 +90,8 @@ typedef struct {
   gboolean           replayed;        /* refused as older than the last request the office took */
   guint              number;          /* of this round in the sync, from 0 */
   gboolean           escrow_sent;
+  gboolean           reports_sent;    /* cases handed over, told to the office (PROTOCOL.md §9) */
+  GStrv              shred_sent;      /* cases the office was asked to shred (PROTOCOL.md §9) */
   gboolean           wants_client;    /* an ombud's device, or a coordinator's the policy lets read */
   gboolean           again;
 } Round;
@@ -430,7 +434,8 @@ build_request (Round   *round,
 
       /* Two steps, each kept once done: a sync cut short (a laptop lid
        * closed) does not start the joining over. */
-      if (!ombud_vfs_exec (db, "BEGIN IMMEDIATE", error))
+      if (!ombud_sync_retention_prepare (round->engine->caseload, config, error)
+          || !ombud_vfs_exec (db, "BEGIN IMMEDIATE", error))
         return NULL;
       if (!ombud_sync_grant_case_keys (round->engine->caseload, config, error)
           || ombud_sync_outbox_coalesce (db, COALESCE_CAP, error) < 0
@@ -449,7 +454,9 @@ build_request (Round   *round,
     return NULL;
   if (config->state == OMBUD_SYNC_STATE_CONFIRMED
       && (!ombud_sync_key_bundle_request (round->engine->caseload, config, req, error)
-          || !ombud_sync_digest_request (round->engine->caseload, config, req, round->number == 0, error)))
+          || !ombud_sync_digest_request (round->engine->caseload, config, req, round->number == 0, error)
+          || !ombud_sync_handover_add_reports (round->engine->caseload, req, &round->reports_sent, error)
+          || !ombud_sync_retention_add (round->engine->caseload, req, &round->shred_sent, error)))
     return NULL;
   return g_steal_pointer (&req);
 }
@@ -503,6 +510,18 @@ author_key (OmbudSyncEngine *self,
   return TRUE;
 }
 
+/* Whether this device waits for a changeset's client tier: not on a
+ * coordinator's laptop the policy keeps from it, nor on a new owner's for
+ * what the old owner wrote when the client did not agree to hand it over
+ * (PROTOCOL.md §9). */
+static gboolean
+client_wanted (Round                 *round,
+               const OmbudSealHeader *h)
+{
+  return round->wants_client
+         && !ombud_sync_handover_declined (round->engine->caseload, round->config, h->case_id, h->author_device);
+}
+
 /* Opens and applies one sealed changeset as far as this device's keys go.
  * What cannot be opened — its author not trusted yet, a key not here yet,
  * or bytes that do not authenticate — is kept, never applied. */
@@ -525,7 +544,7 @@ open_and_apply (Round    *round,
                         &missing, NULL);
   /* Only a client tier, on a coordinator's laptop the policy keeps from
    * it: nothing here is for this device (PROTOCOL.md §6). */
-  if (cs == NULL && missing == OMBUD_SEAL_MISSING_CLIENT && !round->wants_client)
+  if (cs == NULL && missing == OMBUD_SEAL_MISSING_CLIENT && !client_wanted (round, &h))
     return OPENED_WHOLE;
   if (cs == NULL)
     return KEPT;
@@ -535,7 +554,7 @@ open_and_apply (Round    *round,
   if (missing != OMBUD_SEAL_MISSING_NONE)
     {
       partial_id (cs, missing);
-      result = missing == OMBUD_SEAL_MISSING_CLIENT && !round->wants_client ? OPENED_WHOLE : OPENED_PART;
+      result = missing == OMBUD_SEAL_MISSING_CLIENT && !client_wanted (round, &h) ? OPENED_WHOLE : OPENED_PART;
     }
   plain = ombud_changeset_encode (cs);
   if (!ombud_caseload_apply_changeset (self->caseload, plain, error))
@@ -607,6 +626,53 @@ retry_held (Round   *round,
     {
       g_ptr_array_add (ids, g_strdup ((const char *) sqlite3_column_text (stmt, 0)));
       g_ptr_array_add (bodies, g_bytes_new (sqlite3_column_blob (stmt, 1), sqlite3_column_bytes (stmt, 1)));
+    }
+  sqlite3_finalize (stmt);
+  for (guint i = 0; i < ids->len; i++)
+    {
+      if (open_and_apply (round, bodies->pdata[i], error) != OPENED_WHOLE)
+        {
+          if (*error != NULL)
+            return FALSE;
+          continue;
+        }
+      stmt = ombud_sql_prepare (db, "DELETE FROM sync_held WHERE id = ?1", error);
+      if (stmt == NULL)
+        return FALSE;
+      sqlite3_bind_text (stmt, 1, ids->pdata[i], -1, SQLITE_STATIC);
+      if (!ombud_sql_run (db, stmt, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* Held for a client tier that will never come: the consent to hand it over
+ * arrived after the changeset (PROTOCOL.md §9).  Its office tier applies
+ * and the sealed client tier goes. */
+static gboolean
+drop_declined (Round   *round,
+               GError **error)
+{
+  sqlite3 *db = db_of (round->engine);
+  g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) bodies = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+  sqlite3_stmt *stmt;
+
+  if (!round->wants_client || ombud_sql_count (db, "SELECT count(*) FROM sync_held") == 0
+      || !ombud_sync_handover_any_declined (round->engine->caseload, round->config))
+    return TRUE;
+  stmt = ombud_sql_prepare (db, "SELECT id, body FROM sync_held", error);
+  if (stmt == NULL)
+    return FALSE;
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      g_autoptr(GBytes) body = g_bytes_new (sqlite3_column_blob (stmt, 1), sqlite3_column_bytes (stmt, 1));
+      OmbudSealHeader h;
+
+      if (!ombud_seal_parse (body, &h, NULL) || client_wanted (round, &h))
+        continue;
+      g_ptr_array_add (ids, g_strdup ((const char *) sqlite3_column_text (stmt, 0)));
+      g_ptr_array_add (bodies, g_steal_pointer (&body));
     }
   sqlite3_finalize (stmt);
   for (guint i = 0; i < ids->len; i++)
@@ -771,11 +837,16 @@ apply_response (Round              *round,
        && (((new_keys = count_keys (db) - MIN (keys_before, count_keys (db))) == 0 && !directory_moved
             && !retry_due)
            || (retry_held (round, error) && (!retry_due || ombud_sync_held_retry_done (store, error))))
+       && drop_declined (round, error)
        && rotate_office_key (round, resp, error)
        /* What came in may call for keys to go out: a new trusted laptop of
         * this ombud, a case assigned, the policy turned on. */
        && (config->state != OMBUD_SYNC_STATE_CONFIRMED
-           || ombud_sync_grant_case_keys (round->engine->caseload, config, error));
+           || ombud_sync_grant_case_keys (round->engine->caseload, config, error))
+       /* Last: it must see what the office has now acknowledged. */
+       && ombud_sync_handover_step (round->engine->caseload, config, round->reports_sent, &round->again, error)
+       && ombud_sync_retention_step (round->engine->caseload, (const char * const *) round->shred_sent,
+                                     &round->again, error);
   if (ok)
     {
       if (waiting == 0)
@@ -1020,6 +1091,8 @@ sync_round (Round   *round,
 
   round->again = FALSE;
   round->escrow_sent = FALSE;
+  round->reports_sent = FALSE;
+  g_clear_pointer (&round->shred_sent, g_strfreev);
   round->wants_client = round->config->role == 0
                         || ombud_sync_client_access (round->engine->caseload, round->config);
   /* The policy now lets this coordinator read the client tier: what came
@@ -1124,27 +1197,32 @@ run_rounds (OmbudSyncEngine  *self,
   g_autoptr(GArray) sent = g_array_new (FALSE, FALSE, sizeof (gint64));
   Round round = { .engine = self, .config = config, .http = http, .cancellable = cancellable,
                   .outgoing_sent = sent };
-  gboolean caught_up = FALSE;
+  gboolean caught_up = FALSE, done = FALSE, failed = FALSE;
 
-  for (guint n = 0; n < MAX_ROUNDS; n++)
+  for (guint n = 0; n < MAX_ROUNDS && !done && !failed; n++)
     {
-      if (g_cancellable_set_error_if_cancelled (cancellable, error))
-        return FALSE;
+      failed = g_cancellable_set_error_if_cancelled (cancellable, error);
+      if (failed)
+        break;
       round.replayed = FALSE;
       round.number = n;
       if (!sync_round (&round, error))
         {
           /* Once: with its clock past the office's last, the round again. */
-          if (!round.replayed || caught_up)
-            return FALSE;
-          caught_up = TRUE;
-          g_clear_error (error);
-          n--;
+          failed = !round.replayed || caught_up;
+          if (!failed)
+            {
+              caught_up = TRUE;
+              g_clear_error (error);
+              n--;
+            }
           continue;
         }
-      if (!round.again || config->state != OMBUD_SYNC_STATE_CONFIRMED)
-        return TRUE;
+      done = !round.again || config->state != OMBUD_SYNC_STATE_CONFIRMED;
     }
+  g_clear_pointer (&round.shred_sent, g_strfreev);
+  if (done || failed)
+    return done;
   return ombud_fail (error, OMBUD_SYNC_ERROR, OMBUD_SYNC_ERROR_FAILED,
                      "the office kept asking for more after %u requests", MAX_ROUNDS);
 }
@@ -1177,6 +1255,10 @@ sync_core (OmbudSyncEngine *self,
     }
   if (g_error_matches (*failure, OMBUD_SYNC_ERROR, OMBUD_SYNC_ERROR_REVOKED))
     return outcome;
+  /* A case handed over leaves no trace in the file (PROTOCOL.md §9). */
+  if (!ombud_sync_handover_scrub (self->caseload, *failure ? NULL : failure) && *failure == NULL)
+    g_set_error_literal (failure, OMBUD_SYNC_ERROR, OMBUD_SYNC_ERROR_FAILED,
+                         "a case handed over could not be scrubbed from the store");
   /* A failed sync still shows the state it reached, as saved. */
   outcome->config = *failure ? ombud_sync_config_load (store, NULL) : g_steal_pointer (&config);
   outcome->waiting = (guint) ombud_sql_count (db_of (self), "SELECT count(*) FROM outbox WHERE hold IS NULL");

@@ -412,6 +412,8 @@ test_case_status_changes (Fixture      *f,
     g_auto(TestCliResult) close_queued = cli (f, "case", "close", b, "--reason", "moved", NULL);
     g_auto(TestCliResult) refer = cli (f, "case", "refer", b, "--to", "psychiatry", "--date", "2026-01-07", NULL);
     g_auto(TestCliResult) assign = cli (f, "case", "assign", a, "--to", f->ombud, NULL);
+    g_auto(TestCliResult) consent = cli (f, "case", "set", a, "handover-consent", "yes", NULL);
+    g_auto(TestCliResult) refusal = cli (f, "case", "set", b, "handover-consent", "no", NULL);
     g_auto(TestCliResult) missing = cli (f, "case", "start", "00000000-0000-4000-8000-00000000dead", NULL);
 
     assert_ok (&start);
@@ -421,6 +423,8 @@ test_case_status_changes (Fixture      *f,
     assert_fails (&close_queued, 1, "cannot close a case that is queued");
     assert_ok (&refer);
     assert_ok (&assign);
+    assert_ok (&consent);
+    assert_ok (&refusal);
     assert_fails (&missing, 1, "no case");
   }
   oa = show_case (f, a, &na);
@@ -430,6 +434,8 @@ test_case_status_changes (Fixture      *f,
   g_assert_cmpstr (str (oa, "closed_on"), ==, "2026-02-06");
   g_assert_cmpstr (str (oa, "closure_reason"), ==, "goals_met");
   g_assert_cmpstr (str (oa, "assigned_ombud"), ==, "Karin Öberg");
+  g_assert_cmpint (json_object_get_int_member (oa, "handover_consent"), ==, 1);
+  g_assert_cmpint (json_object_get_int_member (ob, "handover_consent"), ==, 0);
   g_assert_cmpstr (str (ob, "status"), ==, "referred");
   g_assert_cmpstr (str (ob, "referral_target"), ==, "psychiatry");
   {
@@ -711,6 +717,8 @@ static const BadCall bad_calls[] = {
   { 2, "--reason is required", { "case", "close", "%C" } },
   { 2, "actor codes (see", { "case", "refer", "%C", "--to", "santa" } },
   { 2, "no ombud", { "case", "assign", "%C", "--to", "nobody" } },
+  { 2, "handover-consent is yes or no", { "case", "set", "%C", "handover-consent", "maybe" } },
+  { 2, "no field", { "case", "set", "%C", "colour", "red" } },
   { 2, "“note add” takes", { "note", "add", "%C" } },
   { 2, "the note is empty", { "note", "add", "%C", "" } },
   { 2, "“note approve” takes", { "note", "approve" } },

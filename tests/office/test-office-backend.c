@@ -1094,6 +1094,117 @@ test_damaged_pages (Fixture *f, gconstpointer data)
   g_assert_null (devices);
 }
 
+/* PROTOCOL.md §9.1: a rerouted case's history comes again to its new ombud
+ * under new seqs that no later changeset reuses; its old ombud may push to
+ * it and gets the coordinators' changes to it until it reports it handed
+ * over. */
+static void
+test_reroute (Fixture *f, gconstpointer data)
+{
+  static const gint64 for_b[] = { 3, 4, 5, 6 };
+  static const gint64 for_a[] = { 5 };
+  g_autoptr(GError) error = NULL;
+  guint8 case_id[16], other[16];
+  gboolean allowed = FALSE, recorded = FALSE;
+  GArray *seqs;
+
+  (void) data;
+  add_device (f, 1, OMBUD_OFFICE_ROLE_COORDINATOR, T0 + 1);
+  add_device (f, 2, OMBUD_OFFICE_ROLE_OMBUD, T0 + 2);
+  add_device (f, 3, OMBUD_OFFICE_ROLE_OMBUD, T0 + 3);
+  case_id_for (1, case_id);
+  case_id_for (9, other);
+  g_assert_true (ombud_office_backend_set_route (f->backend, case_id, "A", &error));
+  for (guint i = 1; i <= 2; i++)
+    {
+      g_autoptr(OmbudOfficeChangeset) cs = make_changeset (i, 1, 2, 10);
+      g_assert_true (put (f, cs));
+    }
+  seqs = list_seqs (f, 2, 3, FALSE, "B");
+  g_assert_cmpuint (seqs->len, ==, 0);
+  g_array_unref (seqs);
+
+  g_assert_true (ombud_office_backend_set_route (f->backend, case_id, "B", &error));
+  g_assert_no_error (error);
+  {
+    g_autoptr(OmbudOfficeChangeset) by_coordinator = make_changeset (3, 1, 1, 10);
+    g_autoptr(OmbudOfficeChangeset) late_by_a = make_changeset (4, 1, 2, 10);
+    g_assert_true (put (f, by_coordinator));
+    g_assert_true (put (f, late_by_a));
+  }
+  seqs = list_seqs (f, 2, 3, FALSE, "B");
+  assert_seqs (seqs, for_b, G_N_ELEMENTS (for_b));
+  g_array_unref (seqs);
+  {
+    g_autoptr(GPtrArray) list = NULL;
+    gboolean more;
+
+    list = ombud_office_backend_list_changesets (f->backend, 2, 3, FALSE, "B", G_MAXSIZE, &more, &error);
+    g_assert_no_error (error);
+    for (guint i = 0; i < 4; i++)
+      g_assert_cmpuint (((OmbudOfficeChangeset *) list->pdata[i])->changeset_id[0], ==, i + 1);
+  }
+  seqs = list_seqs (f, 2, 2, FALSE, "A");
+  assert_seqs (seqs, for_a, G_N_ELEMENTS (for_a));
+  g_array_unref (seqs);
+  g_assert_cmpint (ombud_office_backend_get_last_seq (f->backend, &error), ==, 6);
+
+  g_assert_true (ombud_office_backend_former_may_push (f->backend, case_id, "A", 2, &allowed, &error));
+  g_assert_true (allowed);
+  g_assert_true (ombud_office_backend_former_may_push (f->backend, other, "A", 2, &allowed, &error));
+  g_assert_false (allowed);
+  g_assert_true (ombud_office_backend_set_handed_over (f->backend, other, "A", 2, &recorded, &error));
+  g_assert_false (recorded);
+  g_assert_true (ombud_office_backend_set_handed_over (f->backend, case_id, "A", 2, &recorded, &error));
+  g_assert_true (recorded);
+  g_assert_true (ombud_office_backend_former_may_push (f->backend, case_id, "A", 2, &allowed, &error));
+  g_assert_false (allowed);
+  seqs = list_seqs (f, 2, 2, FALSE, "A");
+  g_assert_cmpuint (seqs->len, ==, 0);
+  g_array_unref (seqs);
+
+  /* Back to A: its history again, and B is the former owner now. */
+  g_assert_true (ombud_office_backend_set_route (f->backend, case_id, "A", &error));
+  g_assert_no_error (error);
+  seqs = list_seqs (f, 6, 2, FALSE, "A");
+  g_assert_cmpuint (seqs->len, ==, 1);   /* the coordinator's: 1, 2 and 4 are this device's own */
+  g_array_unref (seqs);
+  g_assert_true (ombud_office_backend_former_may_push (f->backend, case_id, "B", 3, &allowed, &error));
+  g_assert_true (allowed);
+  g_assert_true (ombud_office_backend_former_may_push (f->backend, case_id, "A", 2, &allowed, &error));
+  g_assert_false (allowed);
+  g_assert_no_error (error);
+}
+
+/* A version 1 office (before §9) opens as version 2, data kept. */
+static void
+test_upgrade (Fixture *f, gconstpointer data)
+{
+  g_autofree char *path = g_build_filename (f->dir, "office.db", NULL);
+  g_autoptr(OmbudOfficeChangeset) cs = make_changeset (1, 1, 2, 10);
+  sqlite3 *db = NULL;
+  guint8 case_id[16];
+  g_autoptr(GError) error = NULL;
+  gboolean allowed = TRUE;
+  GArray *seqs;
+
+  (void) data;
+  g_assert_true (put (f, cs));
+  g_clear_pointer (&f->backend, ombud_office_backend_free);
+  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, "DROP TABLE former_route; DROP TABLE handed_over; DROP TABLE redelivery;"
+                                     " DROP TABLE shredded; PRAGMA user_version = 1;", NULL, NULL, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_close (db), ==, SQLITE_OK);
+  reopen (f);
+  seqs = list_seqs (f, 0, 0, TRUE, NULL);
+  g_assert_cmpuint (seqs->len, ==, 1);
+  g_array_unref (seqs);
+  case_id_for (1, case_id);
+  g_assert_true (ombud_office_backend_former_may_push (f->backend, case_id, "A", 2, &allowed, &error));
+  g_assert_no_error (error);
+  g_assert_false (allowed);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1114,6 +1225,8 @@ main (int argc, char **argv)
   ADD ("changesets/routing", test_routing);
   ADD ("changesets/budget", test_budget);
   ADD ("changesets/paging", test_paging);
+  ADD ("changesets/reroute", test_reroute);
+  ADD ("open/upgrade-v1", test_upgrade);
   ADD ("transaction/rollback", test_rollback);
   ADD ("transaction/busy", test_busy);
 #undef ADD
