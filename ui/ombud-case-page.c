@@ -429,7 +429,7 @@ show_contacts (OmbudCasePage *self,
                                                 ombud_code_list_get_label (forms, text_of (c, "form")));
       g_autoptr(GString) subtitle = g_string_new (NULL);
 
-      g_string_printf (subtitle, ngettext ("%d minute", "%d minutes", (int) int_of (c, "minutes")),
+      g_string_printf (subtitle, g_dngettext (NULL, "%d minute", "%d minutes", (int) int_of (c, "minutes")),
                        (int) int_of (c, "minutes"));
       if (*who)
         g_string_append_printf (subtitle, " · %s", who);
