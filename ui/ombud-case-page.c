@@ -180,8 +180,8 @@ write_field (OmbudCaseload  *caseload,
   FieldEdit *edit = data;
 
   (void) cancellable;
-  if (!ombud_caseload_set_field (caseload, edit->table, edit->record, edit->field,
-                                 edit->value ? g_variant_ref (edit->value) : NULL, error))
+  /* set_field sinks and drops a reference of its own; the edit keeps its one. */
+  if (!ombud_caseload_set_field (caseload, edit->table, edit->record, edit->field, edit->value, error))
     return NULL;
   return GINT_TO_POINTER (1);
 }

@@ -482,8 +482,19 @@ add_approved_note (OmbudCaseload  *caseload,
                    GCancellable   *cancellable,
                    GError        **error)
 {
+  char *id;
+
   (void) cancellable;
-  return ombud_caseload_add_note (caseload, data, NOTE_TEXT, TRUE, error);
+  id = ombud_caseload_add_note (caseload, data, NOTE_TEXT, TRUE, error);
+  /* Enough besides for the export to run over more than one page. */
+  for (int i = 0; id != NULL && i < 60; i++)
+    {
+      g_autofree char *text = g_strdup_printf ("Uppföljning nummer %d: inget nytt.", i + 1);
+      g_autofree char *more = ombud_caseload_add_note (caseload, data, text, TRUE, error);
+      if (more == NULL)
+        g_clear_pointer (&id, g_free);
+    }
+  return id;
 }
 
 static void
@@ -534,8 +545,16 @@ test_close_case (Fixture       *fixture,
     g_assert_nonnull (strstr (text, "bostadstillägg"));
     g_assert_nonnull (strstr (text, "hyresavtalet"));
     g_assert_nonnull (strstr (text, "Page 1 of"));
+    g_assert_nonnull (strstr (text, "Page 2 of"));
+    g_assert_nonnull (strstr (text, "Uppföljning nummer 60: inget nytt."));
   }
   g_assert_true (gtk_widget_get_sensitive (destroy));
+  if (g_getenv ("OMBUD_SCREENSHOT_DIR") != NULL)
+    {
+      /* Made-up test data: kept beside the screenshots to be looked at. */
+      g_autofree char *copy = g_build_filename (g_getenv ("OMBUD_SCREENSHOT_DIR"), "close-case-export.pdf", NULL);
+      g_assert_true (g_file_set_contents (copy, contents, (gssize) length, NULL));
+    }
   wt_screenshot (GTK_WIDGET (dialog), "close-case.png");
   wt_assert_accessible_names (GTK_WIDGET (dialog));
 
