@@ -1,0 +1,316 @@
+/* ui-test-util.c: driving the real window in-process under Xvfb
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "ui-test-util.h"
+
+#include <curl/curl.h>
+#include <sodium.h>
+#include <sqlite3.h>
+
+#include "ombud-sql.h"
+
+void
+ui_test_init (int    *argc,
+              char ***argv)
+{
+  const char *dir = g_getenv ("OMBUD_SCREENSHOT_DIR");
+
+  gtk_test_init (argc, argv, NULL);
+  adw_init ();
+  g_assert_cmpint (sodium_init (), >=, 0);
+  g_assert_cmpint (curl_global_init (CURL_GLOBAL_DEFAULT), ==, CURLE_OK);
+  if (dir != NULL)
+    g_mkdir_with_parents (dir, 0755);
+}
+
+gboolean
+ui_drain (void)
+{
+  gboolean any = FALSE;
+
+  while (g_main_context_iteration (NULL, FALSE))
+    any = TRUE;
+  return any;
+}
+
+static gboolean
+timed_out (gpointer user_data)
+{
+  *(gboolean *) user_data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+void
+ui_wait (UiCondition  condition,
+         gpointer     data,
+         const char  *what)
+{
+  gboolean expired = FALSE;
+  guint timer = g_timeout_add_seconds (60, timed_out, &expired);
+
+  while (!condition (data) && !expired)
+    g_main_context_iteration (NULL, TRUE);
+  if (expired)
+    g_error ("waited a minute for %s", what);
+  g_source_remove (timer);
+}
+
+void
+ui_settle (OmbudSession *session)
+{
+  for (guint round = 0; round < 100; round++)
+    {
+      ombud_session_flush (session);
+      if (!ui_drain ())
+        return;
+    }
+  g_error ("the session did not settle");
+}
+
+OmbudApplication *
+ui_app_new (const char *profile_dir)
+{
+  OmbudApplication *app = ombud_application_new (profile_dir);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
+  g_assert_no_error (error);
+  g_application_activate (G_APPLICATION (app));
+  g_assert_nonnull (ui_app_window (app));
+  ui_window_resize (GTK_WINDOW (ui_app_window (app)), 1000, 700);
+  ui_settle (ombud_application_get_session (app));
+  return app;
+}
+
+OmbudWindow *
+ui_app_window (OmbudApplication *app)
+{
+  GList *windows = gtk_application_get_windows (GTK_APPLICATION (app));
+
+  for (GList *l = windows; l != NULL; l = l->next)
+    if (OMBUD_IS_WINDOW (l->data))
+      return l->data;
+  return NULL;
+}
+
+void
+ui_app_free (OmbudApplication *app)
+{
+  OmbudSession *session = ombud_application_get_session (app);
+  GList *windows;
+
+  ombud_session_lock (session);
+  ui_settle (session);
+  while ((windows = gtk_application_get_windows (GTK_APPLICATION (app))) != NULL)
+    gtk_window_destroy (windows->data);
+  ui_drain ();
+  g_object_unref (app);
+  ui_drain ();
+}
+
+typedef struct {
+  GtkWidget *widget;
+  int        width;
+  int        height;
+} Size;
+
+static gboolean
+has_size (gpointer data)
+{
+  Size *size = data;
+
+  return gtk_widget_get_width (size->widget) == size->width
+    && gtk_widget_get_height (size->widget) == size->height;
+}
+
+static gboolean
+is_mapped (gpointer data)
+{
+  return gtk_widget_get_mapped (data) && gtk_widget_get_width (data) > 0;
+}
+
+/* The size asked for includes the window's frame (solid client-side
+ * decorations under Xvfb); the content is to be exactly width × height. */
+void
+ui_window_resize (GtkWindow *window,
+                  int        width,
+                  int        height)
+{
+  Size size = { GTK_WIDGET (window), width, height };
+  int asked_width, asked_height;
+
+  gtk_window_present (window);
+  ui_wait (is_mapped, window, "the window on screen");
+  gtk_window_get_default_size (window, &asked_width, &asked_height);
+  ui_drain ();
+  gtk_window_set_default_size (window,
+                               width + MAX (0, asked_width - gtk_widget_get_width (GTK_WIDGET (window))),
+                               height + MAX (0, asked_height - gtk_widget_get_height (GTK_WIDGET (window))));
+  ui_wait (has_size, &size, "the window's size");
+  ui_drain ();
+}
+
+gpointer
+ui_child (gpointer    widget,
+          GType       type,
+          const char *name)
+{
+  GObject *child = gtk_widget_get_template_child (GTK_WIDGET (widget), type, name);
+
+  g_assert_nonnull (child);
+  return child;
+}
+
+GtkWindow *
+ui_find_window (GType type)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GtkWindow) window = g_list_model_get_item (toplevels, i);
+      if (G_TYPE_CHECK_INSTANCE_TYPE (window, type) && gtk_widget_get_visible (GTK_WIDGET (window)))
+        return window;
+    }
+  return NULL;
+}
+
+void
+ui_click (gpointer button)
+{
+  g_assert_true (gtk_widget_is_sensitive (GTK_WIDGET (button)));
+  /* Activation would emit ::clicked only after the pressed look's timeout. */
+  g_signal_emit_by_name (button, "clicked");
+}
+
+void
+ui_set_text (gpointer    editable,
+             const char *text)
+{
+  gtk_editable_set_text (GTK_EDITABLE (editable), text);
+}
+
+static void
+painted (GdkFrameClock *clock,
+         gboolean      *flag)
+{
+  (void) clock;
+  *flag = TRUE;
+}
+
+static gboolean
+is_true (gpointer data)
+{
+  return *(gboolean *) data;
+}
+
+/* Lets the window lay out and paint what it shows now. */
+static void
+wait_for_frame (GtkWidget *widget)
+{
+  GdkFrameClock *clock = gtk_widget_get_frame_clock (widget);
+  gboolean flag = FALSE;
+  gulong handler;
+
+  g_assert_nonnull (clock);
+  handler = g_signal_connect (clock, "after-paint", G_CALLBACK (painted), &flag);
+  gtk_widget_queue_draw (widget);
+  ui_wait (is_true, &flag, "a frame");
+  g_signal_handler_disconnect (clock, handler);
+  ui_drain ();
+}
+
+void
+ui_screenshot (GtkWidget  *widget,
+               const char *name)
+{
+  const char *dir = g_getenv ("OMBUD_SCREENSHOT_DIR");
+  g_autofree char *path = NULL;
+  g_autoptr(GdkPaintable) paintable = NULL;
+  g_autoptr(GtkSnapshot) snapshot = NULL;
+  g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  int width, height;
+
+  if (dir == NULL)
+    return;
+  wait_for_frame (widget);
+  width = gtk_widget_get_width (widget);
+  height = gtk_widget_get_height (widget);
+  paintable = gtk_widget_paintable_new (widget);
+  snapshot = gtk_snapshot_new ();
+  gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), width, height);
+  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
+  g_assert_nonnull (node);
+  texture = gsk_renderer_render_texture (gtk_native_get_renderer (gtk_widget_get_native (widget)), node,
+                                         &GRAPHENE_RECT_INIT (0, 0, width, height));
+  path = g_build_filename (dir, name, NULL);
+  g_assert_true (gdk_texture_save_to_png (texture, path));
+  g_test_message ("screenshot %s (%d×%d)", path, width, height);
+}
+
+typedef struct {
+  GAsyncResult *result;
+} Wait;
+
+static void
+store_result (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  (void) source;
+  ((Wait *) user_data)->result = g_object_ref (result);
+}
+
+static gboolean
+has_result (gpointer data)
+{
+  return ((Wait *) data)->result != NULL;
+}
+
+gpointer
+ui_session_run (OmbudSession     *session,
+                OmbudSessionFunc  func,
+                gpointer          data,
+                GError          **error)
+{
+  Wait wait = { NULL };
+  gpointer result;
+
+  ombud_session_run_async (session, func, data, NULL, NULL, NULL, store_result, &wait);
+  ui_wait (has_result, &wait, "the session's answer");
+  result = ombud_session_run_finish (session, wait.result, error);
+  g_object_unref (wait.result);
+  return result;
+}
+
+static gpointer
+count_func (OmbudCaseload  *caseload,
+            gpointer        data,
+            GCancellable   *cancellable,
+            GError        **error)
+{
+  gint64 *out = data;
+  sqlite3 *db = ombud_store_get_db (ombud_caseload_get_store (caseload));
+  const char *sql = (const char *) out[1];
+
+  (void) cancellable; (void) error;
+  out[0] = ombud_sql_count (db, sql);
+  return GINT_TO_POINTER (1);
+}
+
+gint64
+ui_session_count (OmbudSession *session,
+                  const char   *sql,
+                  const char   *arg)
+{
+  char *query = sqlite3_mprintf (sql, arg);
+  gint64 box[2] = { -1, (gint64) (gintptr) query };
+  g_autoptr(GError) error = NULL;
+
+  g_assert_nonnull (ui_session_run (session, count_func, box, &error));
+  g_assert_no_error (error);
+  sqlite3_free (query);
+  return box[0];
+}
