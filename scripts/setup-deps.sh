@@ -20,6 +20,10 @@ packages=(
   openssl
   # tests: the junit summary is read with python3 (meson needs it anyway)
   python3
+  # data/ and po/: translations, desktop file, metainfo, schema, icons
+  gettext desktop-file-utils appstream libglib2.0-bin gtk-update-icon-cache
+  # tests/data: the validators and the icon rendering
+  flatpak-builder librsvg2-bin libgdk-pixbuf-2.0-dev
 )
 
 missing=()

@@ -196,6 +196,41 @@ static const OmbudMigration migrations[] = {
    * (DESIGN.md §3, sync/PROTOCOL.md §6). */
   { 6,
     "ALTER TABLE organisation ADD COLUMN coordinators_read_client INTEGER;" },
+
+  /* The window's case list (shared/ombud-case-summary.c) answers each
+   * keystroke on 10,000 cases in one statement (bench/app/bench-search):
+   * - a case's unsent changes are found through the outbox's case, not by
+   *   reading every sealed body;
+   * - case_state's dates come from the index alone;
+   * - a search hit's case comes from search_doc, not from the FTS content
+   *   row with the whole note in it: search_doc learns each document's case
+   *   as the search triggers learn its text (in whichever order the fields
+   *   arrive), and the documents indexed so far are filled in here. */
+  { 7,
+    "CREATE INDEX outbox_case ON outbox (case_id);"
+    "CREATE INDEX case_event_state ON case_event (case_id, kind, deleted, on_date);"
+    "ALTER TABLE search_doc ADD COLUMN case_id TEXT;"
+    "UPDATE search_doc SET case_id = rec WHERE tbl = 'client_case';"
+    "UPDATE search_doc SET case_id = (SELECT case_id FROM note WHERE note.id = search_doc.rec) WHERE tbl = 'note';"
+    "UPDATE search_doc SET case_id = (SELECT case_id FROM goal WHERE goal.id = search_doc.rec) WHERE tbl = 'goal';"
+    "UPDATE search_doc SET case_id = (SELECT case_id FROM deadline WHERE deadline.id = search_doc.rec)"
+    "  WHERE tbl = 'deadline';"
+    "CREATE TRIGGER search_doc_case AFTER UPDATE OF client_name ON client_case BEGIN"
+    "  INSERT INTO search_doc (tbl, rec, case_id) VALUES ('client_case', new.id, new.id)"
+    "    ON CONFLICT (tbl, rec) DO UPDATE SET case_id = excluded.case_id WHERE case_id IS NOT excluded.case_id;"
+    "END;"
+    "CREATE TRIGGER search_doc_note AFTER UPDATE OF case_id ON note BEGIN"
+    "  INSERT INTO search_doc (tbl, rec, case_id) VALUES ('note', new.id, new.case_id)"
+    "    ON CONFLICT (tbl, rec) DO UPDATE SET case_id = excluded.case_id WHERE case_id IS NOT excluded.case_id;"
+    "END;"
+    "CREATE TRIGGER search_doc_goal AFTER UPDATE OF case_id ON goal BEGIN"
+    "  INSERT INTO search_doc (tbl, rec, case_id) VALUES ('goal', new.id, new.case_id)"
+    "    ON CONFLICT (tbl, rec) DO UPDATE SET case_id = excluded.case_id WHERE case_id IS NOT excluded.case_id;"
+    "END;"
+    "CREATE TRIGGER search_doc_deadline AFTER UPDATE OF case_id ON deadline BEGIN"
+    "  INSERT INTO search_doc (tbl, rec, case_id) VALUES ('deadline', new.id, new.case_id)"
+    "    ON CONFLICT (tbl, rec) DO UPDATE SET case_id = excluded.case_id WHERE case_id IS NOT excluded.case_id;"
+    "END;" },
 };
 
 const OmbudMigration *
