@@ -3,9 +3,11 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * The application owns the profile's session, the settings, when to sync
- * (a network appears, a timer while online, on request) and when to lock
- * (on request, when the desktop session locks; the window locks itself
- * after idle time).  The window shows whatever the session's state says.
+ * (OmbudSyncScheduler: a network appears, a timer while online, on
+ * request, back-off after failures), today's reminders as desktop
+ * notifications, and when to lock (on request, when the desktop session
+ * locks; the window locks itself after idle time).  The window shows
+ * whatever the session's state says.
  */
 #include "ombud-application.h"
 
@@ -13,6 +15,8 @@
 #include <unistd.h>
 
 #include "ombud-preferences-window.h"
+#include "ombud-reminders.h"
+#include "ombud-sync-scheduler.h"
 #include "ombud-window.h"
 
 #define SETTINGS_SCHEMA "se.ombud.Ombud"
@@ -29,9 +33,10 @@ struct _OmbudApplication
   guint            auto_lock_minutes;
   guint            sync_interval_minutes;
 
-  GNetworkMonitor *network;
-  guint            sync_timer;
+  OmbudSyncScheduler *scheduler;
   GCancellable    *sync_cancellable;
+  GCancellable    *reminders_cancellable;
+  guint            reminders_timer;
   GDBusConnection *system_bus;
   guint            login1_lock_watch;
 };
@@ -96,9 +101,10 @@ sync_done (GObject      *source,
   SyncCall *call = user_data;
   g_autoptr(OmbudApplication) self = call->self;
   g_autoptr(GError) error = NULL;
+  gboolean ok = ombud_session_sync_finish (OMBUD_SESSION (source), result, &error);
 
-  ombud_session_sync_finish (OMBUD_SESSION (source), result, &error);
   g_clear_object (&self->sync_cancellable);
+  ombud_sync_scheduler_finished (self->scheduler, ok);
   /* A lock cancels the sync; nothing to report about that. */
   if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)
       && !g_error_matches (error, OMBUD_SESSION_ERROR, OMBUD_SESSION_ERROR_LOCKED))
@@ -106,13 +112,12 @@ sync_done (GObject      *source,
   g_free (call);
 }
 
-gboolean
-ombud_application_sync (OmbudApplication *self,
-                        gboolean          on_request)
+static gboolean
+start_sync (OmbudApplication *self,
+            gboolean          on_request)
 {
   SyncCall *call;
 
-  g_return_val_if_fail (OMBUD_IS_APPLICATION (self), FALSE);
   if (self->session == NULL || !ombud_session_get_unlocked (self->session)
       || !ombud_session_get_enrolled (self->session) || self->sync_cancellable != NULL)
     return FALSE;
@@ -120,37 +125,89 @@ ombud_application_sync (OmbudApplication *self,
   call->self = g_object_ref (self);
   call->on_request = on_request;
   self->sync_cancellable = g_cancellable_new ();
+  ombud_sync_scheduler_started (self->scheduler);
   ombud_session_sync_async (self->session, self->sync_cancellable, sync_done, call);
   return TRUE;
 }
 
+gboolean
+ombud_application_sync (OmbudApplication *self,
+                        gboolean          on_request)
+{
+  g_return_val_if_fail (OMBUD_IS_APPLICATION (self), FALSE);
+  return start_sync (self, on_request);
+}
+
+static void
+sync_due (OmbudApplication *self)
+{
+  start_sync (self, FALSE);
+}
+
+static void
+apply_sync_interval (OmbudApplication *self)
+{
+  if (self->scheduler != NULL)
+    ombud_sync_scheduler_set_interval (self->scheduler, MAX (1u, self->sync_interval_minutes) * 60);
+}
+
+/* ---- reminders ------------------------------------------------------------ */
+
+#define REMINDERS_CHECK_SECONDS (30 * 60)
+
+static gpointer
+take_reminders (OmbudCaseload  *caseload,
+                gpointer        data,
+                GCancellable   *cancellable,
+                GError        **error)
+{
+  g_autoptr(OmbudReminders) reminders = ombud_reminders_new (caseload);
+
+  (void) data; (void) cancellable;
+  return ombud_reminders_take_due_today (reminders, error);
+}
+
+/* The notification counts what is due and names no one: it stays on the
+ * screen, and in the desktop's list, while Ombud is locked. */
+static void
+reminders_taken (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(OmbudApplication) self = user_data;
+  g_autoptr(GVariant) due = ombud_session_run_finish (OMBUD_SESSION (source), result, NULL);
+  g_autoptr(GNotification) notification = NULL;
+  g_autofree char *body = NULL;
+  gsize n;
+
+  if (due == NULL || (n = g_variant_n_children (due)) == 0)
+    return;
+  body = g_strdup_printf (ngettext ("%u deadline or goal review is due today.",
+                                   "%u deadlines and goal reviews are due today.", (gulong) n), (guint) n);
+  notification = g_notification_new (_("Due Today"));
+  g_notification_set_body (notification, body);
+  g_notification_set_default_action (notification, "app.show-upcoming");
+  g_application_send_notification (G_APPLICATION (self), "due-today", notification);
+}
+
+static void
+check_reminders (OmbudApplication *self)
+{
+  gboolean notify = self->settings == NULL || g_settings_get_boolean (self->settings, "notify-deadlines");
+
+  if (self->session == NULL || !ombud_session_get_unlocked (self->session) || !notify)
+    return;
+  g_clear_object (&self->reminders_cancellable);
+  self->reminders_cancellable = g_cancellable_new ();
+  ombud_session_run_async (self->session, take_reminders, NULL, NULL, (GDestroyNotify) g_variant_unref,
+                           self->reminders_cancellable, reminders_taken, g_object_ref (self));
+}
+
 static gboolean
-sync_timer_fired (gpointer user_data)
+reminders_timer_fired (gpointer user_data)
 {
-  OmbudApplication *self = user_data;
-
-  if (g_network_monitor_get_network_available (self->network))
-    ombud_application_sync (self, FALSE);
+  check_reminders (user_data);
   return G_SOURCE_CONTINUE;
-}
-
-static void
-restart_sync_timer (OmbudApplication *self)
-{
-  g_clear_handle_id (&self->sync_timer, g_source_remove);
-  if (self->session != NULL && ombud_session_get_unlocked (self->session))
-    self->sync_timer = g_timeout_add_seconds (MAX (1u, self->sync_interval_minutes) * 60,
-                                              sync_timer_fired, self);
-}
-
-static void
-network_changed (GNetworkMonitor *network,
-                 gboolean         available,
-                 gpointer         user_data)
-{
-  (void) network;
-  if (available)
-    ombud_application_sync (user_data, FALSE);
 }
 
 static void
@@ -159,9 +216,12 @@ unlocked_changed (OmbudSession     *session,
                   OmbudApplication *self)
 {
   (void) pspec;
-  restart_sync_timer (self);
-  if (ombud_session_get_unlocked (session))
-    ombud_application_sync (self, FALSE);
+  g_clear_handle_id (&self->reminders_timer, g_source_remove);
+  if (!ombud_session_get_unlocked (session))
+    return;
+  start_sync (self, FALSE);
+  check_reminders (self);
+  self->reminders_timer = g_timeout_add_seconds (REMINDERS_CHECK_SECONDS, reminders_timer_fired, self);
 }
 
 /* ---- locking -------------------------------------------------------------- */
@@ -264,6 +324,7 @@ lock_activated (GSimpleAction *action,
   lock_now (user_data);
 }
 
+/* On request: even when the monitor says offline (it can be wrong). */
 static void
 sync_activated (GSimpleAction *action,
                 GVariant      *parameter,
@@ -271,6 +332,21 @@ sync_activated (GSimpleAction *action,
 {
   (void) action; (void) parameter;
   ombud_application_sync (user_data, TRUE);
+}
+
+static void
+show_upcoming_activated (GSimpleAction *action,
+                         GVariant      *parameter,
+                         gpointer       user_data)
+{
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (user_data));
+
+  (void) action; (void) parameter;
+  if (window != NULL)
+    {
+      gtk_widget_activate_action (GTK_WIDGET (window), "win.show-upcoming", NULL);
+      gtk_window_present (window);
+    }
 }
 
 static void
@@ -330,6 +406,7 @@ static const GActionEntry app_actions[] = {
   { .name = "preferences", .activate = preferences_activated },
   { .name = "shortcuts", .activate = shortcuts_activated },
   { .name = "about", .activate = about_activated },
+  { .name = "show-upcoming", .activate = show_upcoming_activated },
 };
 
 static void
@@ -411,8 +488,9 @@ ombud_application_startup (GApplication *app)
   self->session = ombud_session_new (self->profile_dir);
   g_signal_connect_object (self->session, "notify::unlocked", G_CALLBACK (unlocked_changed), self, 0);
 
-  self->network = g_object_ref (g_network_monitor_get_default ());
-  g_signal_connect_object (self->network, "network-changed", G_CALLBACK (network_changed), self, 0);
+  self->scheduler = ombud_sync_scheduler_new (NULL);
+  apply_sync_interval (self);
+  g_signal_connect_object (self->scheduler, "sync-due", G_CALLBACK (sync_due), self, G_CONNECT_SWAPPED);
   watch_desktop_lock (self);
 }
 
@@ -432,9 +510,11 @@ ombud_application_shutdown (GApplication *app)
 {
   OmbudApplication *self = OMBUD_APPLICATION (app);
 
-  g_clear_handle_id (&self->sync_timer, g_source_remove);
+  g_clear_handle_id (&self->reminders_timer, g_source_remove);
   if (self->sync_cancellable != NULL)
     g_cancellable_cancel (self->sync_cancellable);
+  if (self->reminders_cancellable != NULL)
+    g_cancellable_cancel (self->reminders_cancellable);
   if (self->session != NULL)
     {
       /* Everything asked for is saved before the keys go. */
@@ -452,9 +532,10 @@ ombud_application_finalize (GObject *object)
 {
   OmbudApplication *self = OMBUD_APPLICATION (object);
 
-  g_clear_handle_id (&self->sync_timer, g_source_remove);
+  g_clear_handle_id (&self->reminders_timer, g_source_remove);
   g_clear_object (&self->sync_cancellable);
-  g_clear_object (&self->network);
+  g_clear_object (&self->reminders_cancellable);
+  g_clear_object (&self->scheduler);
   g_clear_object (&self->system_bus);
   g_clear_object (&self->session);
   g_clear_object (&self->settings);
@@ -501,7 +582,7 @@ ombud_application_set_property (GObject      *object,
       if (self->sync_interval_minutes == g_value_get_uint (value))
         return;
       self->sync_interval_minutes = g_value_get_uint (value);
-      restart_sync_timer (self);
+      apply_sync_interval (self);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);

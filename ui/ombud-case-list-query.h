@@ -1,4 +1,4 @@
-/* ombud-case-list-query.h: the case list's query, run on the session's worker
+/* ombud-case-list-query.h: the case list's question, asked on the session's worker
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -6,22 +6,22 @@
 
 #include <gio/gio.h>
 
-#include "ombud-caseload.h"
+#include "ombud-case-summary.h"
 
 G_BEGIN_DECLS
 
 typedef struct {
-  char  *text;           /* words searched over everything search holds of a case; NULL: any */
-  char  *status;         /* queued, active, referred, closed; NULL: any */
-  char  *municipality;   /* its name; NULL: any */
-  guint  deadline_days;  /* 0: any; N: an open deadline on or before today + N */
+  char  *text;            /* NULL: any */
+  guint  statuses;        /* OMBUD_CASE_STATUS_FLAG ()s; 0: any */
+  char  *municipality_id; /* NULL: any */
+  guint  deadline_days;   /* 0: any */
 } OmbudCaseListFilter;
 
 typedef struct {
-  GListStore *items;           /* OmbudCaseListItem, in the list's order */
-  GStrv       municipalities;  /* every case's municipality, sorted, for the filter */
-  guint       total;           /* cases before filtering */
-  char       *text;            /* the search text this answers */
+  GListStore *items;           /* OmbudCaseSummary, in the list's order */
+  GVariant   *municipalities;  /* aa{sv}: id, code, name (ombud_queries_municipalities) */
+  gboolean    any_case;        /* the caseload holds a case at all (for the empty state) */
+  char       *text;            /* the search text this answers ("" for none) */
 } OmbudCaseListResult;
 
 OmbudCaseListFilter *ombud_case_list_filter_copy (const OmbudCaseListFilter *filter);

@@ -15,7 +15,7 @@ struct _OmbudCaseListRow
   GtkLabel          *subtitle_label;
   GtkLabel          *deadline_label;
   GtkImage          *sync_image;
-  OmbudCaseListItem *item;
+  OmbudCaseSummary  *summary;
 };
 
 G_DEFINE_FINAL_TYPE (OmbudCaseListRow, ombud_case_list_row, GTK_TYPE_WIDGET)
@@ -26,21 +26,46 @@ ombud_case_list_row_new (void)
   return g_object_new (OMBUD_TYPE_CASE_LIST_ROW, NULL);
 }
 
-OmbudCaseListItem *
-ombud_case_list_row_get_item (OmbudCaseListRow *self)
+OmbudCaseSummary *
+ombud_case_list_row_get_summary (OmbudCaseListRow *self)
 {
   g_return_val_if_fail (OMBUD_IS_CASE_LIST_ROW (self), NULL);
-  return self->item;
+  return self->summary;
+}
+
+char *
+ombud_case_list_title (OmbudCaseSummary *summary)
+{
+  const char *title = ombud_case_summary_get_title (summary);
+
+  if (title != NULL && *title != '\0')
+    return g_strdup (title);
+  /* Translators: a case whose client's name this laptop cannot read; %s is
+   * the case's short id */
+  return g_strdup_printf (_("Case %s"), ombud_case_summary_get_short_id (summary));
+}
+
+const char *
+ombud_case_list_status_label (OmbudCaseStatus status)
+{
+  switch (status)
+    {
+    case OMBUD_CASE_STATUS_QUEUED: return C_("case status", "Queued");
+    case OMBUD_CASE_STATUS_ACTIVE: return C_("case status", "Active");
+    case OMBUD_CASE_STATUS_REFERRED: return C_("case status", "Referred");
+    case OMBUD_CASE_STATUS_CLOSED: return C_("case status", "Closed");
+    default: return "";
+    }
 }
 
 static void
-show_sync (OmbudCaseListRow  *self,
-           OmbudCaseListSync  sync)
+show_sync (OmbudCaseListRow *self,
+           OmbudSyncState    sync)
 {
   static const struct { const char *icon; const char *text; } marks[] = {
-    [OMBUD_CASE_LIST_SYNC_AT_OFFICE] = { "emblem-ok-symbolic", N_("Saved at the office") },
-    [OMBUD_CASE_LIST_SYNC_LOCAL] = { "computer-symbolic", N_("Saved on this laptop only") },
-    [OMBUD_CASE_LIST_SYNC_CONFLICT] = { "dialog-warning-symbolic", N_("Has a conflict to resolve") },
+    [OMBUD_SYNC_STATE_AT_OFFICE] = { "emblem-ok-symbolic", N_("Saved at the office") },
+    [OMBUD_SYNC_STATE_LOCAL] = { "computer-symbolic", N_("Saved on this laptop only") },
+    [OMBUD_SYNC_STATE_CONFLICT] = { "dialog-warning-symbolic", N_("Has a conflict to resolve") },
   };
   const char *text = _(marks[sync].text);
 
@@ -52,39 +77,40 @@ show_sync (OmbudCaseListRow  *self,
   gtk_widget_remove_css_class (GTK_WIDGET (self->sync_image), "warning");
   gtk_widget_remove_css_class (GTK_WIDGET (self->sync_image), "dim-label");
   gtk_widget_add_css_class (GTK_WIDGET (self->sync_image),
-                            sync == OMBUD_CASE_LIST_SYNC_CONFLICT ? "warning" : "dim-label");
+                            sync == OMBUD_SYNC_STATE_CONFLICT ? "warning" : "dim-label");
 }
 
 void
-ombud_case_list_row_set_item (OmbudCaseListRow  *self,
-                              OmbudCaseListItem *item)
+ombud_case_list_row_set_summary (OmbudCaseListRow *self,
+                                 OmbudCaseSummary *summary)
 {
   g_autofree char *title = NULL;
   g_autofree char *subtitle = NULL;
   g_autofree char *deadline = NULL;
-  const char *municipality;
+  const char *municipality, *next;
 
   g_return_if_fail (OMBUD_IS_CASE_LIST_ROW (self));
-  g_set_object (&self->item, item);
-  if (item == NULL)
+  g_set_object (&self->summary, summary);
+  if (summary == NULL)
     {
       gtk_label_set_label (self->title_label, "");
       gtk_label_set_label (self->subtitle_label, "");
       gtk_widget_set_visible (GTK_WIDGET (self->deadline_label), FALSE);
       return;
     }
-  title = ombud_case_list_item_dup_title (item);
-  municipality = ombud_case_list_item_get_municipality (item);
+  title = ombud_case_list_title (summary);
+  municipality = ombud_case_summary_get_municipality_name (summary);
   subtitle = g_strdup_printf ("%s · %s", municipality ? municipality : _("No municipality"),
-                              ombud_case_list_status_label (ombud_case_list_item_get_status (item)));
+                              ombud_case_list_status_label (ombud_case_summary_get_status (summary)));
   gtk_label_set_label (self->title_label, title);
   gtk_label_set_label (self->subtitle_label, subtitle);
-  if (ombud_case_list_item_get_next_deadline (item) != NULL)
+  next = ombud_case_summary_get_next_deadline (summary);
+  if (next != NULL)
     /* Translators: %s is a date, YYYY-MM-DD */
-    deadline = g_strdup_printf (_("Next deadline %s"), ombud_case_list_item_get_next_deadline (item));
+    deadline = g_strdup_printf (_("Next deadline %s"), next);
   gtk_label_set_label (self->deadline_label, deadline ? deadline : "");
   gtk_widget_set_visible (GTK_WIDGET (self->deadline_label), deadline != NULL);
-  show_sync (self, ombud_case_list_item_get_sync (item));
+  show_sync (self, ombud_case_summary_get_sync_state (summary));
 }
 
 static void
@@ -92,7 +118,7 @@ ombud_case_list_row_dispose (GObject *object)
 {
   OmbudCaseListRow *self = OMBUD_CASE_LIST_ROW (object);
 
-  g_clear_object (&self->item);
+  g_clear_object (&self->summary);
   gtk_widget_dispose_template (GTK_WIDGET (self), OMBUD_TYPE_CASE_LIST_ROW);
   for (GtkWidget *child; (child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL;)
     gtk_widget_unparent (child);

@@ -6,7 +6,7 @@
 
 #include <gtk/gtk.h>
 
-#include "ombud-case-list-item.h"
+#include "ombud-case-summary.h"
 
 G_BEGIN_DECLS
 
@@ -14,9 +14,14 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (OmbudCaseListRow, ombud_case_list_row, OMBUD, CASE_LIST_ROW, GtkWidget)
 
 GtkWidget         *ombud_case_list_row_new      (void);
-/* item NULL empties the row (the list recycles rows). */
-void               ombud_case_list_row_set_item (OmbudCaseListRow  *self,
-                                                 OmbudCaseListItem *item);
-OmbudCaseListItem *ombud_case_list_row_get_item (OmbudCaseListRow  *self);
+/* summary NULL empties the row (the list recycles rows). */
+void              ombud_case_list_row_set_summary (OmbudCaseListRow *self,
+                                                   OmbudCaseSummary *summary);
+OmbudCaseSummary *ombud_case_list_row_get_summary (OmbudCaseListRow *self);
+
+/* What a row, the window's title and the content pane call a case: the
+ * client's name, else "Case" and its short id. */
+char             *ombud_case_list_title          (OmbudCaseSummary *summary);
+const char       *ombud_case_list_status_label   (OmbudCaseStatus   status);
 
 G_END_DECLS

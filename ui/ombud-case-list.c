@@ -10,7 +10,6 @@
 
 #include <glib/gi18n.h>
 
-#include "ombud-case-list-item.h"
 #include "ombud-case-list-query.h"
 #include "ombud-case-list-row.h"
 
@@ -37,6 +36,7 @@ struct _OmbudCaseList
   gboolean            search_mode;
   gboolean            updating_municipalities;
   char               *answered_text;
+  GStrv               municipality_ids;  /* beside the dropdown's names, from index 1 */
 };
 
 G_DEFINE_FINAL_TYPE (OmbudCaseList, ombud_case_list, GTK_TYPE_WIDGET)
@@ -57,7 +57,10 @@ enum {
 static GParamSpec *properties[N_PROPS];
 static guint signals[N_SIGNALS];
 
-static const char *const status_codes[] = { NULL, "queued", "active", "referred", "closed" };
+/* The status dropdown's items after "Any status". */
+static const OmbudCaseStatus statuses[] = {
+  OMBUD_CASE_STATUS_QUEUED, OMBUD_CASE_STATUS_ACTIVE, OMBUD_CASE_STATUS_REFERRED, OMBUD_CASE_STATUS_CLOSED,
+};
 
 GListModel *
 ombud_case_list_get_model (OmbudCaseList *self)
@@ -98,11 +101,11 @@ ombud_case_list_get_state (OmbudCaseList *self)
 const char *
 ombud_case_list_get_selected_case_id (OmbudCaseList *self)
 {
-  OmbudCaseListItem *item;
+  OmbudCaseSummary *summary;
 
   g_return_val_if_fail (OMBUD_IS_CASE_LIST (self), NULL);
-  item = gtk_single_selection_get_selected_item (self->selection);
-  return item ? ombud_case_list_item_get_id (item) : NULL;
+  summary = gtk_single_selection_get_selected_item (self->selection);
+  return summary ? ombud_case_summary_get_id (summary) : NULL;
 }
 
 static guint
@@ -113,8 +116,8 @@ position_of (OmbudCaseList *self,
 
   for (guint i = 0; case_id != NULL && i < n; i++)
     {
-      g_autoptr(OmbudCaseListItem) item = g_list_model_get_item (G_LIST_MODEL (self->store), i);
-      if (g_strcmp0 (ombud_case_list_item_get_id (item), case_id) == 0)
+      g_autoptr(OmbudCaseSummary) summary = g_list_model_get_item (G_LIST_MODEL (self->store), i);
+      if (g_strcmp0 (ombud_case_summary_get_id (summary), case_id) == 0)
         return i;
     }
   return GTK_INVALID_LIST_POSITION;
@@ -152,33 +155,52 @@ fill_filter (OmbudCaseList       *self,
   const char *text = gtk_editable_get_text (GTK_EDITABLE (self->search_entry));
 
   filter->text = *text ? g_strdup (text) : NULL;
-  filter->status = status < G_N_ELEMENTS (status_codes) ? g_strdup (status_codes[status]) : NULL;
-  filter->municipality = municipality > 0 && municipality != GTK_INVALID_LIST_POSITION
-    ? g_strdup (gtk_string_list_get_string (self->municipality_model, municipality)) : NULL;
+  filter->statuses = status > 0 && status <= G_N_ELEMENTS (statuses) ? OMBUD_CASE_STATUS_FLAG (statuses[status - 1]) : 0;
+  filter->municipality_id = municipality > 0 && self->municipality_ids != NULL
+    && municipality <= g_strv_length (self->municipality_ids)
+    ? g_strdup (self->municipality_ids[municipality - 1]) : NULL;
   filter->deadline_days = gtk_toggle_button_get_active (self->deadline_toggle) ? DEADLINE_SOON_DAYS : 0;
 }
 
-/* The filter keeps its choice by name when the municipalities change. */
+/* The filter keeps its choice (by id) when the municipalities change. */
 static void
 update_municipalities (OmbudCaseList *self,
-                       GStrv          names)
+                       GVariant      *municipalities)
 {
   guint n = g_list_model_get_n_items (G_LIST_MODEL (self->municipality_model));
   guint selected = gtk_drop_down_get_selected (self->municipality_dropdown);
+  gsize count = g_variant_n_children (municipalities);
   g_autofree char *chosen = NULL;
-  gboolean same = n == g_strv_length (names) + 1;
+  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) ids = g_ptr_array_new ();
+  gboolean same = self->municipality_ids != NULL && g_strv_length (self->municipality_ids) == count;
 
-  for (guint i = 1; same && i < n; i++)
-    same = g_strcmp0 (gtk_string_list_get_string (self->municipality_model, i), names[i - 1]) == 0;
+  for (gsize i = 0; i < count; i++)
+    {
+      g_autoptr(GVariant) row = g_variant_get_child_value (municipalities, i);
+      char *id = NULL, *name = NULL;
+      g_variant_lookup (row, "id", "s", &id);
+      g_variant_lookup (row, "name", "s", &name);
+      g_ptr_array_add (ids, id ? id : g_strdup (""));
+      g_ptr_array_add (names, name ? name : g_strdup (""));
+      same = same && g_strcmp0 (self->municipality_ids[i], ids->pdata[i]) == 0;
+    }
+  g_ptr_array_add (ids, NULL);
+  g_ptr_array_add (names, NULL);
   if (same)
-    return;
-  if (selected > 0 && selected < n)
-    chosen = g_strdup (gtk_string_list_get_string (self->municipality_model, selected));
+    {
+      g_strfreev ((GStrv) g_ptr_array_steal (ids, NULL));
+      return;
+    }
+  if (selected > 0 && self->municipality_ids != NULL && selected <= g_strv_length (self->municipality_ids))
+    chosen = g_strdup (self->municipality_ids[selected - 1]);
+  g_strfreev (self->municipality_ids);
+  self->municipality_ids = (GStrv) g_ptr_array_steal (ids, NULL);
   self->updating_municipalities = TRUE;
-  gtk_string_list_splice (self->municipality_model, 1, n - 1, (const char *const *) names);
+  gtk_string_list_splice (self->municipality_model, 1, n - 1, (const char *const *) names->pdata);
   selected = 0;
-  for (guint i = 0; chosen != NULL && names[i] != NULL; i++)
-    if (g_strcmp0 (names[i], chosen) == 0)
+  for (guint i = 0; chosen != NULL && self->municipality_ids[i] != NULL; i++)
+    if (g_strcmp0 (self->municipality_ids[i], chosen) == 0)
       selected = i + 1;
   gtk_drop_down_set_selected (self->municipality_dropdown, selected);
   self->updating_municipalities = FALSE;
@@ -190,7 +212,7 @@ show_state (OmbudCaseList       *self,
 {
   const char *text = gtk_editable_get_text (GTK_EDITABLE (self->search_entry));
 
-  if (result->total == 0)
+  if (!result->any_case)
     gtk_stack_set_visible_child_name (self->stack, "empty");
   else if (g_list_model_get_n_items (G_LIST_MODEL (self->store)) == 0)
     {
@@ -267,8 +289,7 @@ ombud_case_list_reload (OmbudCaseList *self)
                            (GDestroyNotify) ombud_case_list_result_free, self->cancellable,
                            query_done, g_object_ref (self));
   g_free (filter.text);
-  g_free (filter.status);
-  g_free (filter.municipality);
+  g_free (filter.municipality_id);
 }
 
 void
@@ -285,6 +306,7 @@ ombud_case_list_clear (OmbudCaseList *self)
   gtk_drop_down_set_selected (self->status_dropdown, 0);
   gtk_string_list_splice (self->municipality_model, 1,
                           g_list_model_get_n_items (G_LIST_MODEL (self->municipality_model)) - 1, NULL);
+  g_clear_pointer (&self->municipality_ids, g_strfreev);
   gtk_drop_down_set_selected (self->municipality_dropdown, 0);
   gtk_toggle_button_set_active (self->deadline_toggle, FALSE);
   self->updating_municipalities = FALSE;
@@ -370,12 +392,12 @@ row_bind (GtkSignalListItemFactory *factory,
           GtkListItem              *list_item,
           gpointer                  user_data)
 {
-  OmbudCaseListItem *item = gtk_list_item_get_item (list_item);
+  OmbudCaseSummary *summary = gtk_list_item_get_item (list_item);
   GtkWidget *row = gtk_list_item_get_child (list_item);
-  g_autofree char *title = ombud_case_list_item_dup_title (item);
+  g_autofree char *title = ombud_case_list_title (summary);
 
   (void) factory; (void) user_data;
-  ombud_case_list_row_set_item (OMBUD_CASE_LIST_ROW (row), item);
+  ombud_case_list_row_set_summary (OMBUD_CASE_LIST_ROW (row), summary);
   gtk_accessible_update_property (GTK_ACCESSIBLE (row), GTK_ACCESSIBLE_PROPERTY_LABEL, title, -1);
 }
 
@@ -385,7 +407,7 @@ row_unbind (GtkSignalListItemFactory *factory,
             gpointer                  user_data)
 {
   (void) factory; (void) user_data;
-  ombud_case_list_row_set_item (OMBUD_CASE_LIST_ROW (gtk_list_item_get_child (list_item)), NULL);
+  ombud_case_list_row_set_summary (OMBUD_CASE_LIST_ROW (gtk_list_item_get_child (list_item)), NULL);
 }
 
 static void
@@ -413,6 +435,7 @@ ombud_case_list_dispose (GObject *object)
   g_clear_object (&self->selection);
   g_clear_object (&self->store);
   g_clear_pointer (&self->answered_text, g_free);
+  g_clear_pointer (&self->municipality_ids, g_strfreev);
   G_OBJECT_CLASS (ombud_case_list_parent_class)->dispose (object);
 }
 
@@ -507,7 +530,7 @@ ombud_case_list_class_init (OmbudCaseListClass *klass)
 static void
 ombud_case_list_init (OmbudCaseList *self)
 {
-  self->store = g_list_store_new (OMBUD_TYPE_CASE_LIST_ITEM);
+  self->store = g_list_store_new (OMBUD_TYPE_CASE_SUMMARY);
   gtk_widget_init_template (GTK_WIDGET (self));
   self->selection = gtk_single_selection_new (G_LIST_MODEL (g_object_ref (self->store)));
   gtk_single_selection_set_autoselect (self->selection, FALSE);

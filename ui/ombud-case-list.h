@@ -19,7 +19,7 @@ void            ombud_case_list_set_session       (OmbudCaseList *self,
 void            ombud_case_list_reload            (OmbudCaseList *self);
 /* Drops every row and the search text (on lock). */
 void            ombud_case_list_clear             (OmbudCaseList *self);
-/* The rows shown: OmbudCaseListItem. */
+/* The rows shown: OmbudCaseSummary. */
 GListModel     *ombud_case_list_get_model         (OmbudCaseList *self);
 GtkEditable    *ombud_case_list_get_search_entry  (OmbudCaseList *self);
 /* Sets the search text and asks at once, without the entry's typing delay. */

@@ -12,6 +12,7 @@
 #include <sodium.h>
 
 #include "ombud-identity.h"
+#include "ombud-passphrase-strength.h"
 
 struct _OmbudSetupPage
 {
@@ -82,28 +83,39 @@ finish (OmbudSetupPage *self)
 
 /* ---- create ------------------------------------------------------------------ */
 
-/* Until the strength estimate lands in shared/: length is what counts. */
-static void
-show_strength (OmbudSetupPage *self,
-               const char     *passphrase,
-               const char     *repeat)
+static const char *
+hint_text (const char *hint)
 {
-  glong length = g_utf8_strlen (passphrase, -1);
-  double level = length == 0 ? 0 : length < OMBUD_SETUP_MIN_PASSPHRASE ? 1 : length < 16 ? 2 : length < 24 ? 3 : 4;
-  g_autofree char *hint = NULL;
+  if (g_strcmp0 (hint, OMBUD_PASSPHRASE_HINT_EMPTY) == 0)
+    return _("A few words only you know are easier to remember than a jumble, and stronger.");
+  if (g_strcmp0 (hint, OMBUD_PASSPHRASE_HINT_TOO_SHORT) == 0)
+    return _("Too short: use at least 8 characters.");
+  if (g_strcmp0 (hint, OMBUD_PASSPHRASE_HINT_COMMON) == 0)
+    return _("This is a well-known password: choose something of your own.");
+  if (g_strcmp0 (hint, OMBUD_PASSPHRASE_HINT_REPETITIVE) == 0)
+    return _("Repeated letters and runs like “abc” or “123” are easy to guess.");
+  if (g_strcmp0 (hint, OMBUD_PASSPHRASE_HINT_ADD_WORDS) == 0)
+    return _("Longer is stronger: add a word or two.");
+  return _("A strong passphrase.");
+}
 
-  gtk_level_bar_set_value (self->strength_bar, level);
-  if (length < OMBUD_SETUP_MIN_PASSPHRASE)
-    hint = g_strdup_printf (ngettext ("Use at least %d character. A few words are easier to remember than a jumble.",
-                                      "Use at least %d characters. A few words are easier to remember than a jumble.",
-                                      OMBUD_SETUP_MIN_PASSPHRASE), OMBUD_SETUP_MIN_PASSPHRASE);
-  else if (*repeat != '\0' && g_strcmp0 (passphrase, repeat) != 0)
-    hint = g_strdup (_("The two passphrases differ."));
-  else if (length < 16)
-    hint = g_strdup (_("Longer is stronger: add a word or two."));
-  else
-    hint = g_strdup (_("A good passphrase."));
-  gtk_label_set_label (self->hint_label, hint);
+/* Whether the store should be given this passphrase at all. */
+static gboolean
+acceptable (OmbudPassphraseStrength strength)
+{
+  return g_strcmp0 (strength.hint, OMBUD_PASSPHRASE_HINT_EMPTY) != 0
+    && g_strcmp0 (strength.hint, OMBUD_PASSPHRASE_HINT_TOO_SHORT) != 0;
+}
+
+static void
+show_strength (OmbudSetupPage          *self,
+               OmbudPassphraseStrength  strength,
+               gboolean                 differ)
+{
+  gboolean empty = g_strcmp0 (strength.hint, OMBUD_PASSPHRASE_HINT_EMPTY) == 0;
+
+  gtk_level_bar_set_value (self->strength_bar, empty ? 0 : strength.level + 1);
+  gtk_label_set_label (self->hint_label, differ ? _("The two passphrases differ.") : hint_text (strength.hint));
 }
 
 static void
@@ -111,11 +123,11 @@ passphrase_changed (OmbudSetupPage *self)
 {
   const char *passphrase = gtk_editable_get_text (self->passphrase_row);
   const char *repeat = gtk_editable_get_text (self->repeat_row);
+  OmbudPassphraseStrength strength = ombud_passphrase_strength (passphrase);
+  gboolean same = g_strcmp0 (passphrase, repeat) == 0;
 
-  show_strength (self, passphrase, repeat);
-  gtk_widget_set_sensitive (self->create_button,
-                            !self->busy && g_utf8_strlen (passphrase, -1) >= OMBUD_SETUP_MIN_PASSPHRASE
-                            && g_strcmp0 (passphrase, repeat) == 0);
+  show_strength (self, strength, *repeat != '\0' && !same);
+  gtk_widget_set_sensitive (self->create_button, !self->busy && acceptable (strength) && same);
 }
 
 static void

@@ -12,8 +12,9 @@
 
 #include <glib/gi18n.h>
 
-#include "ombud-case-list-item.h"
+#include "ombud-case-list-row.h"
 #include "ombud-new-case-dialog.h"
+#include "ombud-sync-clock.h"
 
 #ifdef OMBUD_HAVE_WIDGETS
 #include "ombud-case-page.h"
@@ -22,9 +23,6 @@
 #include "ombud-upcoming-page.h"
 #endif
 
-/* How far the clocks may differ before the strip says so (the HLC copes
- * with less; dates on records would look wrong with more). */
-#define CLOCK_WARNING_MS (2 * 60 * 1000)
 #define IDLE_CHECK_SECONDS 15
 
 struct _OmbudWindow
@@ -78,17 +76,17 @@ AdwLeaflet *ombud_window_get_leaflet (OmbudWindow *self) { return self->leaflet;
 
 /* ---- the content pane ------------------------------------------------------------- */
 
-static OmbudCaseListItem *
-listed_item (OmbudWindow *self,
+static OmbudCaseSummary *
+listed_summary (OmbudWindow *self,
              const char  *case_id)
 {
   GListModel *model = ombud_case_list_get_model (self->case_list);
 
   for (guint i = 0; case_id != NULL && i < g_list_model_get_n_items (model); i++)
     {
-      g_autoptr(OmbudCaseListItem) item = g_list_model_get_item (model, i);
-      if (g_strcmp0 (ombud_case_list_item_get_id (item), case_id) == 0)
-        return g_steal_pointer (&item);
+      g_autoptr(OmbudCaseSummary) summary = g_list_model_get_item (model, i);
+      if (g_strcmp0 (ombud_case_summary_get_id (summary), case_id) == 0)
+        return g_steal_pointer (&summary);
     }
   return NULL;
 }
@@ -96,19 +94,22 @@ listed_item (OmbudWindow *self,
 static void
 show_case_title (OmbudWindow *self)
 {
-  g_autoptr(OmbudCaseListItem) item = listed_item (self, self->case_id);
-  g_autofree char *title = item ? ombud_case_list_item_dup_title (item) : NULL;
+  g_autoptr(OmbudCaseSummary) item = listed_summary (self, self->case_id);
+  g_autofree char *title = item ? ombud_case_list_title (item) : NULL;
 
+  /* A case the list does not show now (a search hid it) keeps its title. */
+  if (item == NULL && self->case_id != NULL)
+    return;
   adw_window_title_set_title (self->content_title, title ? title : "");
   adw_window_title_set_subtitle (self->content_title,
-                                 item ? ombud_case_list_item_get_municipality (item) : NULL);
+                                 item ? ombud_case_summary_get_municipality_name (item) : NULL);
 #ifndef OMBUD_HAVE_WIDGETS
   /* Until the case page exists: what the list knows of the case. */
   if (item != NULL)
     {
-      g_autofree char *description = g_strdup_printf ("%s · %s",
-        ombud_case_list_item_get_municipality (item) ? ombud_case_list_item_get_municipality (item) : "",
-        ombud_case_list_status_label (ombud_case_list_item_get_status (item)));
+      const char *municipality = ombud_case_summary_get_municipality_name (item);
+      g_autofree char *description = g_strdup_printf ("%s · %s", municipality ? municipality : "",
+        ombud_case_list_status_label (ombud_case_summary_get_status (item)));
       adw_status_page_set_title (ADW_STATUS_PAGE (self->case_view), title);
       adw_status_page_set_description (ADW_STATUS_PAGE (self->case_view), description);
     }
@@ -316,7 +317,7 @@ update_strip (OmbudWindow *self)
 
   if (offline)
     text = g_strdup (_("Offline — your work is saved on this laptop"));
-  else if (ombud_session_get_enrolled (self->session) && ABS (offset) >= CLOCK_WARNING_MS)
+  else if (ombud_session_get_enrolled (self->session) && ombud_sync_clock_is_off (offset))
     {
       int minutes = (int) ((ABS (offset) + 30000) / 60000);
       text = g_strdup_printf (ngettext ("Your clock is %d minute off", "Your clock is %d minutes off", minutes),
@@ -399,6 +400,21 @@ search_activated (GtkWidget  *widget,
   adw_leaflet_set_visible_child (self->leaflet, self->sidebar);
   g_object_set (self->case_list, "search-mode", TRUE, NULL);
   gtk_widget_grab_focus (GTK_WIDGET (ombud_case_list_get_search_entry (self->case_list)));
+}
+
+static void
+show_upcoming_activated (GtkWidget  *widget,
+                         const char *action,
+                         GVariant   *parameter)
+{
+  OmbudWindow *self = OMBUD_WINDOW (widget);
+
+  (void) action; (void) parameter;
+  if (!g_str_equal (ombud_window_get_page (self), "main"))
+    return;
+  if (adw_view_stack_get_child_by_name (self->sidebar_stack, "upcoming") != NULL)
+    adw_view_stack_set_visible_child_name (self->sidebar_stack, "upcoming");
+  adw_leaflet_set_visible_child (self->leaflet, self->sidebar);
 }
 
 #ifdef OMBUD_HAVE_WIDGETS
@@ -512,6 +528,7 @@ ombud_window_class_init (OmbudWindowClass *klass)
 
   gtk_widget_class_install_action (widget_class, "win.new-case", NULL, new_case_activated);
   gtk_widget_class_install_action (widget_class, "win.search", NULL, search_activated);
+  gtk_widget_class_install_action (widget_class, "win.show-upcoming", NULL, show_upcoming_activated);
 #ifdef OMBUD_HAVE_WIDGETS
   gtk_widget_class_install_action (widget_class, "win.report-deficiency", NULL, report_deficiency_activated);
 #endif

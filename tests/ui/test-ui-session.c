@@ -8,7 +8,8 @@
  */
 #include "ui-test-util.h"
 
-#include "ombud-case-list-item.h"
+#include "ombud-case-list-row.h"
+#include "ombud-case-summary.h"
 #include "ombud-new-case-dialog.h"
 #include "ombud-sql.h"
 #include "ombud-store.h"
@@ -68,12 +69,12 @@ unlock_idle (gpointer data)
   return !ombud_unlock_page_get_busy (data);
 }
 
-static OmbudCaseListItem *
+static OmbudCaseSummary *
 row (OmbudWindow *window,
      guint        i)
 {
   GListModel *model = ombud_case_list_get_model (ombud_window_get_case_list (window));
-  g_autoptr(OmbudCaseListItem) item = g_list_model_get_item (model, i);
+  g_autoptr(OmbudCaseSummary) item = g_list_model_get_item (model, i);
 
   g_assert_nonnull (item);
   return item;  /* the model holds it */
@@ -131,6 +132,36 @@ case_shown (gpointer data)
   return rows (f->window) == 1 && ombud_window_get_case_id (f->window) != NULL;
 }
 
+static OmbudCaseListRow *
+find_row (GtkWidget *widget)
+{
+  if (OMBUD_IS_CASE_LIST_ROW (widget))
+    return OMBUD_CASE_LIST_ROW (widget);
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child; child = gtk_widget_get_next_sibling (child))
+    {
+      OmbudCaseListRow *row = find_row (child);
+      if (row != NULL && ombud_case_list_row_get_summary (row) != NULL)
+        return row;
+    }
+  return NULL;
+}
+
+/* The row on screen says whose case it is, where, and that it is saved on
+ * this laptop only. */
+static void
+assert_row_shows (OmbudWindow *window,
+                  const char  *title,
+                  const char  *subtitle,
+                  const char  *sync)
+{
+  OmbudCaseListRow *row = find_row (GTK_WIDGET (ombud_window_get_case_list (window)));
+
+  g_assert_nonnull (row);
+  g_assert_cmpstr (gtk_label_get_label (ui_child (row, OMBUD_TYPE_CASE_LIST_ROW, "title_label")), ==, title);
+  g_assert_cmpstr (gtk_label_get_label (ui_child (row, OMBUD_TYPE_CASE_LIST_ROW, "subtitle_label")), ==, subtitle);
+  g_assert_cmpstr (gtk_widget_get_tooltip_text (ui_child (row, OMBUD_TYPE_CASE_LIST_ROW, "sync_image")), ==, sync);
+}
+
 /* Step 2: the New Case dialog, on a profile without municipalities yet. */
 static void
 create_case (Fixture *f)
@@ -153,11 +184,12 @@ create_case (Fixture *f)
   ui_settle (f->session);
   g_assert_null (ui_find_window (OMBUD_TYPE_NEW_CASE_DIALOG));
 
-  f->case_id = g_strdup (ombud_case_list_item_get_id (row (f->window, 0)));
+  f->case_id = g_strdup (ombud_case_summary_get_id (row (f->window, 0)));
   g_assert_cmpstr (ombud_window_get_case_id (f->window), ==, f->case_id);
-  g_assert_cmpstr (ombud_case_list_item_get_name (row (f->window, 0)), ==, CLIENT);
-  g_assert_cmpstr (ombud_case_list_item_get_status (row (f->window, 0)), ==, "active");
-  g_assert_cmpint (ombud_case_list_item_get_sync (row (f->window, 0)), ==, OMBUD_CASE_LIST_SYNC_LOCAL);
+  g_assert_cmpstr (ombud_case_summary_get_title (row (f->window, 0)), ==, CLIENT);
+  g_assert_cmpint (ombud_case_summary_get_status (row (f->window, 0)), ==, OMBUD_CASE_STATUS_ACTIVE);
+  g_assert_cmpint (ombud_case_summary_get_sync_state (row (f->window, 0)), ==, OMBUD_SYNC_STATE_LOCAL);
+  assert_row_shows (f->window, CLIENT, "Strömsund · Active", "Saved on this laptop only");
   g_assert_cmpint (ui_session_count (f->session,
                                      "SELECT count(*) FROM client_case c JOIN municipality m ON m.id = c.municipality_id"
                                      " WHERE c.client_name = %Q AND m.name = 'Strömsund' AND c.birth_year = 1961",
@@ -249,7 +281,7 @@ search (Fixture *f)
                                                             OMBUD_TYPE_CASE_LIST, "search_bar")));
   type_search (f, "kronofog");
   g_assert_cmpuint (rows (f->window), ==, 1);
-  g_assert_cmpstr (ombud_case_list_item_get_id (row (f->window, 0)), ==, f->case_id);
+  g_assert_cmpstr (ombud_case_summary_get_id (row (f->window, 0)), ==, f->case_id);
   g_assert_cmpstr (ombud_case_list_get_state (ombud_window_get_case_list (f->window)), ==, "list");
 
   type_search (f, "försäkringskassan");
@@ -347,7 +379,8 @@ close_it (Fixture *f)
   ui_settle (f->session);
   g_assert_cmpint (ui_session_count (f->session, "SELECT count(*) FROM case_state WHERE id = %Q AND closed_on IS NOT NULL",
                                      f->case_id), ==, 1);
-  g_assert_cmpstr (ombud_case_list_item_get_status (row (f->window, 0)), ==, "closed");
+  g_assert_cmpint (ombud_case_summary_get_status (row (f->window, 0)), ==, OMBUD_CASE_STATUS_CLOSED);
+  assert_row_shows (f->window, CLIENT, "Strömsund · Closed", "Saved on this laptop only");
 }
 
 /* The window locks itself after the auto-lock time without input. */

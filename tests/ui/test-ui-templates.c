@@ -6,7 +6,6 @@
  */
 #include "ui-test-util.h"
 
-#include "ombud-case-list-item.h"
 #include "ombud-case-list-row.h"
 #include "ombud-new-case-dialog.h"
 #include "ombud-preferences-window.h"
@@ -39,40 +38,6 @@ test_widgets (void)
       g_assert_nonnull (gtk_widget_get_first_child (widget));
       show_in_window (widget);
     }
-}
-
-/* A row with a case in it shows the case's words and its sync mark. */
-static void
-test_row (void)
-{
-  GVariantDict dict;
-  g_autoptr(GVariant) record = NULL;
-  g_autoptr(OmbudCaseListItem) item = NULL;
-  OmbudCaseListRow *row = OMBUD_CASE_LIST_ROW (ombud_case_list_row_new ());
-  GtkWidget *window = gtk_window_new ();
-
-  g_variant_dict_init (&dict, NULL);
-  g_variant_dict_insert (&dict, "id", "s", "0123456789abcdef");
-  g_variant_dict_insert_value (&dict, "name", g_variant_new_maybe (G_VARIANT_TYPE_STRING, NULL));
-  g_variant_dict_insert (&dict, "status", "s", "queued");
-  g_variant_dict_insert (&dict, "municipality", "s", "Åre");
-  g_variant_dict_insert (&dict, "next_deadline", "s", "2026-12-24");
-  record = g_variant_ref_sink (g_variant_dict_end (&dict));
-  item = ombud_case_list_item_new (record, OMBUD_CASE_LIST_SYNC_CONFLICT);
-
-  gtk_window_set_child (GTK_WINDOW (window), GTK_WIDGET (row));
-  ombud_case_list_row_set_item (row, item);
-  gtk_window_present (GTK_WINDOW (window));
-  ui_drain ();
-  g_assert_cmpstr (gtk_label_get_label (ui_child (row, OMBUD_TYPE_CASE_LIST_ROW, "title_label")), ==, "Case 01234567");
-  g_assert_cmpstr (gtk_label_get_label (ui_child (row, OMBUD_TYPE_CASE_LIST_ROW, "subtitle_label")), ==, "Åre · Queued");
-  g_assert_true (gtk_widget_get_visible (ui_child (row, OMBUD_TYPE_CASE_LIST_ROW, "deadline_label")));
-  g_assert_cmpstr (gtk_widget_get_tooltip_text (ui_child (row, OMBUD_TYPE_CASE_LIST_ROW, "sync_image")), ==,
-                   "Has a conflict to resolve");
-  ombud_case_list_row_set_item (row, NULL);
-  g_assert_false (gtk_widget_get_visible (ui_child (row, OMBUD_TYPE_CASE_LIST_ROW, "deadline_label")));
-  gtk_window_destroy (GTK_WINDOW (window));
-  ui_drain ();
 }
 
 /* The window, its dialogs, preferences and shortcuts on a real profile. */
@@ -127,7 +92,6 @@ main (int    argc,
 {
   ui_test_init (&argc, &argv);
   g_test_add_func ("/ui/templates/widgets", test_widgets);
-  g_test_add_func ("/ui/templates/row", test_row);
   g_test_add_func ("/ui/templates/window-and-dialogs", test_window_and_dialogs);
   return g_test_run ();
 }
