@@ -370,6 +370,8 @@ ombud_case_list_set_session (OmbudCaseList *self,
   if (session != NULL)
     {
       g_signal_connect_swapped (session, "changed", G_CALLBACK (ombud_case_list_reload), self);
+      /* A sync that only sent changes moves rows to "at the office". */
+      g_signal_connect_swapped (session, "notify::last-success", G_CALLBACK (ombud_case_list_reload), self);
       g_signal_connect_swapped (session, "notify::unlocked", G_CALLBACK (session_unlocked_changed), self);
       ombud_case_list_reload (self);
     }

@@ -35,6 +35,8 @@ struct _OmbudSetupPage
   AdwActionRow  *device_fingerprint_row;
   GtkLabel      *recovery_label;
   GtkCheckButton *recovery_check;
+  GtkWidget     *fingerprints_done_button;
+  GtkWidget     *recovery_done_button;
 
   OmbudSession  *session;
   GCancellable  *cancellable;
@@ -327,6 +329,8 @@ ombud_setup_page_class_init (OmbudSetupPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, OmbudSetupPage, device_fingerprint_row);
   gtk_widget_class_bind_template_child (widget_class, OmbudSetupPage, recovery_label);
   gtk_widget_class_bind_template_child (widget_class, OmbudSetupPage, recovery_check);
+  gtk_widget_class_bind_template_child (widget_class, OmbudSetupPage, fingerprints_done_button);
+  gtk_widget_class_bind_template_child (widget_class, OmbudSetupPage, recovery_done_button);
   gtk_widget_class_bind_template_callback (widget_class, passphrase_changed);
   gtk_widget_class_bind_template_callback (widget_class, create_profile);
   gtk_widget_class_bind_template_callback (widget_class, enrol_changed);
