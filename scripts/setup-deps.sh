@@ -16,6 +16,8 @@ packages=(
   libxml2-utils
   # tests: the window under a virtual X display, with a session bus
   xvfb xauth dbus dbus-x11 adwaita-icon-theme fonts-cantarell librsvg2-common
+  # tests: the closed case's PDF export is read back as text
+  poppler-utils
   # tests: certificates for the TLS tests
   openssl
   # tests: the junit summary is read with python3 (meson needs it anyway)

@@ -16,11 +16,11 @@
 #include "ombud-new-case-dialog.h"
 #include "ombud-sync-clock.h"
 
-#ifdef OMBUD_HAVE_WIDGETS
 #include "ombud-case-page.h"
 #include "ombud-conflicts-page.h"
-#include "ombud-deficiency-dialog.h"
 #include "ombud-upcoming-page.h"
+#ifdef OMBUD_HAVE_DEFICIENCY_DIALOG
+#include "ombud-deficiency-dialog.h"
 #endif
 
 #define IDLE_CHECK_SECONDS 15
@@ -103,17 +103,6 @@ show_case_title (OmbudWindow *self)
   adw_window_title_set_title (self->content_title, title ? title : "");
   adw_window_title_set_subtitle (self->content_title,
                                  item ? ombud_case_summary_get_municipality_name (item) : NULL);
-#ifndef OMBUD_HAVE_WIDGETS
-  /* Until the case page exists: what the list knows of the case. */
-  if (item != NULL)
-    {
-      const char *municipality = ombud_case_summary_get_municipality_name (item);
-      g_autofree char *description = g_strdup_printf ("%s · %s", municipality ? municipality : "",
-        ombud_case_list_status_label (ombud_case_summary_get_status (item)));
-      adw_status_page_set_title (ADW_STATUS_PAGE (self->case_view), title);
-      adw_status_page_set_description (ADW_STATUS_PAGE (self->case_view), description);
-    }
-#endif
 }
 
 void
@@ -125,9 +114,7 @@ ombud_window_show_case (OmbudWindow *self,
     {
       g_free (self->case_id);
       self->case_id = g_strdup (case_id);
-#ifdef OMBUD_HAVE_WIDGETS
-      g_object_set (self->case_view, "case-id", case_id, NULL);
-#endif
+      ombud_case_page_set_case_id (OMBUD_CASE_PAGE (self->case_view), case_id);
     }
   gtk_stack_set_visible_child_name (self->content_stack, case_id ? "case" : "none");
   show_case_title (self);
@@ -176,7 +163,6 @@ case_closed (OmbudWindow *self)
   adw_leaflet_navigate (self->leaflet, ADW_NAVIGATION_DIRECTION_BACK);
 }
 
-#ifdef OMBUD_HAVE_WIDGETS
 static void
 case_activated (OmbudWindow *self,
                 const char  *case_id)
@@ -185,7 +171,6 @@ case_activated (OmbudWindow *self,
   if (!ombud_case_list_select_case (self->case_list, case_id))
     ombud_window_show_case (self, case_id);
 }
-#endif
 
 /* ---- pages and locking --------------------------------------------------------------- */
 
@@ -417,7 +402,7 @@ show_upcoming_activated (GtkWidget  *widget,
   adw_leaflet_set_visible_child (self->leaflet, self->sidebar);
 }
 
-#ifdef OMBUD_HAVE_WIDGETS
+#ifdef OMBUD_HAVE_DEFICIENCY_DIALOG
 static void
 report_deficiency_activated (GtkWidget  *widget,
                              const char *action,
@@ -436,28 +421,21 @@ report_deficiency_activated (GtkWidget  *widget,
 static void
 add_views (OmbudWindow *self)
 {
-#ifdef OMBUD_HAVE_WIDGETS
-  GtkWidget *upcoming = g_object_new (OMBUD_TYPE_UPCOMING_PAGE, "session", self->session, NULL);
-  GtkWidget *conflicts = g_object_new (OMBUD_TYPE_CONFLICTS_PAGE, "session", self->session, NULL);
+  GtkWidget *upcoming = ombud_upcoming_page_new (self->session);
+  GtkWidget *conflicts = ombud_conflicts_page_new (self->session);
 
   adw_view_stack_add_titled_with_icon (self->sidebar_stack, upcoming, "upcoming", _("Upcoming"),
-                                       "x-office-calendar-symbolic");
+                                       "alarm-symbolic");
   adw_view_stack_add_titled_with_icon (self->sidebar_stack, conflicts, "conflicts", _("Conflicts"),
                                        "dialog-warning-symbolic");
   g_signal_connect_object (upcoming, "case-activated", G_CALLBACK (case_activated), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (conflicts, "case-activated", G_CALLBACK (case_activated), self, G_CONNECT_SWAPPED);
+#ifdef OMBUD_HAVE_DEFICIENCY_DIALOG
   g_menu_append (self->report_section, _("_Report a System Deficiency…"), "win.report-deficiency");
-  self->case_view = g_object_new (OMBUD_TYPE_CASE_PAGE, "session", self->session, NULL);
-  g_signal_connect_object (self->case_view, "closed", G_CALLBACK (case_closed), self, G_CONNECT_SWAPPED);
-#else
-  self->case_view = adw_status_page_new ();
-  adw_status_page_set_icon_name (ADW_STATUS_PAGE (self->case_view), "avatar-default-symbolic");
-  (void) case_closed;
 #endif
+  self->case_view = ombud_case_page_new (self->session);
+  g_signal_connect_object (self->case_view, "closed", G_CALLBACK (case_closed), self, G_CONNECT_SWAPPED);
   gtk_stack_add_named (self->content_stack, self->case_view, "case");
-  /* One view: no switcher. */
-  gtk_widget_set_visible (GTK_WIDGET (self->switcher_bar),
-                          g_list_model_get_n_items (G_LIST_MODEL (adw_view_stack_get_pages (self->sidebar_stack))) > 1);
   adw_view_switcher_bar_set_reveal (self->switcher_bar, TRUE);
 }
 
@@ -529,7 +507,7 @@ ombud_window_class_init (OmbudWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.new-case", NULL, new_case_activated);
   gtk_widget_class_install_action (widget_class, "win.search", NULL, search_activated);
   gtk_widget_class_install_action (widget_class, "win.show-upcoming", NULL, show_upcoming_activated);
-#ifdef OMBUD_HAVE_WIDGETS
+#ifdef OMBUD_HAVE_DEFICIENCY_DIALOG
   gtk_widget_class_install_action (widget_class, "win.report-deficiency", NULL, report_deficiency_activated);
 #endif
 
