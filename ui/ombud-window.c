@@ -45,6 +45,7 @@ struct _OmbudWindow
   AdwViewSwitcherBar *switcher_bar;
   OmbudCaseList    *case_list;
   AdwWindowTitle   *content_title;
+  GtkWidget        *back_button;
   GtkStack         *content_stack;
   GMenu            *report_section;
 
@@ -528,6 +529,7 @@ ombud_window_class_init (OmbudWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, OmbudWindow, switcher_bar);
   gtk_widget_class_bind_template_child (widget_class, OmbudWindow, case_list);
   gtk_widget_class_bind_template_child (widget_class, OmbudWindow, content_title);
+  gtk_widget_class_bind_template_child (widget_class, OmbudWindow, back_button);
   gtk_widget_class_bind_template_child (widget_class, OmbudWindow, content_stack);
   gtk_widget_class_bind_template_child (widget_class, OmbudWindow, report_section);
   gtk_widget_class_bind_template_callback (widget_class, setup_done);

@@ -1,14 +1,20 @@
 /* test-ui-session.c: the issue's scripted session, driving the real window
  * through its pages, buttons and actions against a temporary profile:
- * create the profile, create a case, log a contact and add a note, search
- * for it, lock, unlock with a wrong then the right passphrase, close the
- * case; the store is checked after each step.
+ * create the profile, create a case, log a contact and add a note (the
+ * case page's actions and dialogs), search for it, lock, unlock with a
+ * wrong then the right passphrase, close the case; the store is checked
+ * after each step.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "ui-test-util.h"
 
+#include <glib/gstdio.h>
+
 #include "ombud-case-list-row.h"
+#include "ombud-case-page.h"
+#include "ombud-close-case-dialog.h"
+#include "ombud-contact-dialog.h"
 #include "ombud-case-summary.h"
 #include "ombud-new-case-dialog.h"
 #include "ombud-sql.h"
@@ -196,59 +202,90 @@ create_case (Fixture *f)
                                      CLIENT), ==, 1);
 }
 
-static gpointer
-log_contact_and_note (OmbudCaseload  *caseload,
-                      gpointer        data,
-                      GCancellable   *cancellable,
-                      GError        **error)
+static gboolean
+contact_ready (gpointer data)
 {
-  const char *actors[] = { "social_services", NULL };
-  OmbudContactInput contact = { NULL, 45, "home_visit", actors, 12, 20 };
-  g_autofree char *contact_id = ombud_caseload_add_contact (caseload, data, &contact, error);
-  g_autofree char *note_id = NULL;
-
-  (void) cancellable;
-  if (contact_id == NULL)
-    return NULL;
-  note_id = ombud_caseload_add_note (caseload, data, "Brev från " NOTE_WORD " om skulden; vi ringer dem på måndag.",
-                                     FALSE, error);
-  return note_id ? GINT_TO_POINTER (1) : NULL;
-}
-
-static void
-wrote (GObject      *source,
-       GAsyncResult *result,
-       gpointer      user_data)
-{
-  g_autoptr(GError) error = NULL;
-
-  g_assert_nonnull (ombud_session_run_finish (OMBUD_SESSION (source), result, &error));
-  g_assert_no_error (error);
-  *(gboolean *) user_data = TRUE;
+  return ombud_contact_dialog_get_ready (data);
 }
 
 static gboolean
-is_true (gpointer data)
+window_gone (gpointer data)
 {
-  return *(gboolean *) data;
+  return ui_find_window (GPOINTER_TO_SIZE (data)) == NULL;
 }
 
-/* Step 3: a contact and a note on the case.  The case page's dialogs
- * (case.log-contact, case.add-note) come with the widgets' branch; until
- * it is merged the step writes through the session as they will. */
+static gboolean
+case_page_idle (gpointer data)
+{
+  return !ombud_case_page_get_loading (data);
+}
+
+/* Step 3: a contact and a note, through the case page's actions and dialogs. */
 static void
 log_contact (Fixture *f)
 {
-  gboolean done = FALSE;
+  GtkWidget *page = ombud_window_get_case_view (f->window);
+  GtkWindow *dialog;
+  GtkTextView *view;
 
-  ombud_session_write_async (f->session, log_contact_and_note, g_strdup (f->case_id), g_free, NULL, NULL,
-                             wrote, &done);
-  ui_wait (is_true, &done, "the contact and note");
+  ui_wait (case_page_idle, page, "the case page");
+  ui_screenshot (GTK_WIDGET (f->window), "case-detail.png");
+  g_assert_true (gtk_widget_activate_action (page, "case.log-contact", NULL));
+  dialog = ui_find_window (OMBUD_TYPE_CONTACT_DIALOG);
+  g_assert_nonnull (dialog);
+  ui_wait (contact_ready, dialog, "the contact dialog");
+  ui_set_text (ui_find_row (dialog, "_Minutes"), "45");
+  ui_set_text (ui_find_row (dialog, "_Kilometres"), "12");
+  ui_set_text (ui_find_row (dialog, "Travel _time in minutes"), "20");
+  ui_screenshot (GTK_WIDGET (dialog), "log-contact.png");
+  ui_click (ui_find_button (dialog, "_Save"));
+  ui_wait (window_gone, GSIZE_TO_POINTER (OMBUD_TYPE_CONTACT_DIALOG), "the contact to be saved");
   ui_settle (f->session);
-  g_assert_cmpint (ui_session_count (f->session, "SELECT count(*) FROM contact WHERE case_id = %Q AND minutes = 45",
-                                     f->case_id), ==, 1);
-  g_assert_cmpint (ui_session_count (f->session, "SELECT count(*) FROM note WHERE case_id = %Q AND body LIKE '%%Kronofogden%%'",
-                                     f->case_id), ==, 1);
+  g_assert_cmpint (ui_session_count (f->session, "SELECT count(*) FROM contact WHERE case_id = %Q"
+                                     " AND minutes = 45 AND km = 12 AND travel_minutes = 20", f->case_id), ==, 1);
+
+  g_assert_true (gtk_widget_activate_action (page, "case.add-note", NULL));
+  dialog = ui_find_window (ADW_TYPE_WINDOW);
+  g_assert_nonnull (dialog);
+  view = GTK_TEXT_VIEW (ui_find_type (dialog, GTK_TYPE_TEXT_VIEW));
+  g_assert_nonnull (view);
+  gtk_text_buffer_set_text (gtk_text_view_get_buffer (view),
+                            "Brev från " NOTE_WORD " om skulden; vi ringer dem på måndag.", -1);
+  ui_click (ui_find_button (dialog, "_Save"));
+  ui_wait (window_gone, GSIZE_TO_POINTER (ADW_TYPE_WINDOW), "the note to be saved");
+  ui_settle (f->session);
+  g_assert_cmpint (ui_session_count (f->session, "SELECT count(*) FROM note WHERE case_id = %Q"
+                                     " AND body LIKE '%%Kronofogden om skulden%%'", f->case_id), ==, 1);
+}
+
+static gboolean
+folded (gpointer data)
+{
+  return adw_leaflet_get_folded (data);
+}
+
+/* Down to 360 pixels the leaflet folds: the case alone with a back button,
+ * which leads to the list. */
+static void
+narrow (Fixture *f)
+{
+  AdwLeaflet *leaflet = ombud_window_get_leaflet (f->window);
+  GtkWidget *back = ui_child (f->window, OMBUD_TYPE_WINDOW, "back_button");
+
+  ui_window_resize (GTK_WINDOW (f->window), 360, 700);
+  ui_wait (folded, leaflet, "the leaflet to fold");
+  g_assert_true (gtk_widget_get_visible (back));
+  g_assert_true (gtk_widget_is_ancestor (ombud_window_get_case_view (f->window),
+                                         adw_leaflet_get_visible_child (leaflet)));
+  ui_screenshot (GTK_WIDGET (f->window), "narrow.png");
+  ui_click (back);
+  ui_drain ();
+  g_assert_true (adw_leaflet_get_visible_child (leaflet) == ui_child (f->window, OMBUD_TYPE_WINDOW, "sidebar"));
+  /* Back on the list nothing is selected, so the same row opens again. */
+  g_assert_null (ombud_case_list_get_selected_case_id (ombud_window_get_case_list (f->window)));
+  ui_window_resize (GTK_WINDOW (f->window), 1000, 700);
+  g_assert_false (adw_leaflet_get_folded (leaflet));
+  g_assert_false (gtk_widget_get_visible (back));
 }
 
 static gboolean
@@ -354,33 +391,56 @@ unlock (Fixture *f)
   g_assert_false (gtk_widget_get_visible (error_label));
 }
 
-static gpointer
-close_case (OmbudCaseload  *caseload,
-            gpointer        data,
-            GCancellable   *cancellable,
-            GError        **error)
+static gboolean
+case_closed (gpointer data)
 {
-  (void) cancellable;
-  return ombud_caseload_close_case (caseload, data, "goals_met", NULL, error) ? GINT_TO_POINTER (1) : NULL;
+  Fixture *f = data;
+  return ombud_window_get_case_id (f->window) == NULL;
 }
 
-/* Step 7: the case is closed (through the case page's case.close once the
- * widgets are merged); the list shows it closed. */
+/* Step 7: the case is closed through the case page: the client's copy as
+ * a PDF, then the client tier destroyed after a confirmation. */
 static void
 close_it (Fixture *f)
 {
-  gboolean done = FALSE;
+  g_autofree char *pdf = g_build_filename (f->dir, "..", "ombud-ui-session-export.pdf", NULL);
+  GtkWidget *page = ombud_window_get_case_view (f->window);
+  g_autofree char *short_title = NULL;
+  AdwMessageDialog *confirm;
+  GtkWindow *dialog;
 
   g_assert_true (ombud_case_list_select_case (ombud_window_get_case_list (f->window), f->case_id));
   g_assert_cmpstr (ombud_window_get_case_id (f->window), ==, f->case_id);
+  ui_wait (case_page_idle, page, "the case page");
   ui_screenshot (GTK_WIDGET (f->window), "case-list.png");
-  ombud_session_write_async (f->session, close_case, g_strdup (f->case_id), g_free, NULL, NULL, wrote, &done);
-  ui_wait (is_true, &done, "the closure");
+  g_assert_true (gtk_widget_activate_action (page, "case.close", NULL));
+  dialog = ui_find_window (OMBUD_TYPE_CLOSE_CASE_DIALOG);
+  g_assert_nonnull (dialog);
+  ombud_close_case_dialog_set_export_filename (OMBUD_CLOSE_CASE_DIALOG (dialog), pdf);
+  ui_wait ((UiCondition) ombud_close_case_dialog_get_ready, dialog, "the close dialog");
+  ui_click (ui_find_button (dialog, "_Print…"));
   ui_settle (f->session);
+  g_assert_true (g_file_test (pdf, G_FILE_TEST_IS_REGULAR));
+  g_unlink (pdf);
+  ui_click (ui_find_button (dialog, "Close Case and _Destroy…"));
+  ui_drain ();
+  confirm = ADW_MESSAGE_DIALOG (ui_find_window (ADW_TYPE_MESSAGE_DIALOG));
+  g_assert_nonnull (confirm);
+  adw_message_dialog_response (confirm, "destroy");
+  ui_wait (case_closed, f, "the window to let go of the closed case");
+  ui_settle (f->session);
+
   g_assert_cmpint (ui_session_count (f->session, "SELECT count(*) FROM case_state WHERE id = %Q AND closed_on IS NOT NULL",
                                      f->case_id), ==, 1);
+  /* The client tier is gone: no name, no note. */
+  g_assert_cmpint (ui_session_count (f->session, "SELECT count(*) FROM client_case WHERE id = %Q AND client_name IS NULL",
+                                     f->case_id), ==, 1);
+  g_assert_cmpint (ui_session_count (f->session, "SELECT count(*) FROM note WHERE case_id = %Q AND body IS NOT NULL", f->case_id), ==, 0);
   g_assert_cmpint (ombud_case_summary_get_status (row (f->window, 0)), ==, OMBUD_CASE_STATUS_CLOSED);
-  assert_row_shows (f->window, CLIENT, "Strömsund · Closed", "Saved on this laptop only");
+  short_title = g_strdup_printf ("Case %s", ombud_case_summary_get_short_id (row (f->window, 0)));
+  assert_row_shows (f->window, short_title, "Strömsund · Closed", "Saved on this laptop only");
+  type_search (f, NOTE_WORD);
+  g_assert_cmpuint (rows (f->window), ==, 0);
 }
 
 /* The window locks itself after the auto-lock time without input. */
@@ -414,6 +474,7 @@ test_scripted_session (void)
   create_profile (&f);
   create_case (&f);
   log_contact (&f);
+  narrow (&f);
   search (&f);
   lock (&f);
   unlock (&f);

@@ -176,9 +176,51 @@ ui_find_window (GType type)
   return NULL;
 }
 
+typedef gboolean (*Match) (GtkWidget *widget, gconstpointer data);
+
+static GtkWidget *
+find (GtkWidget     *root,
+      Match          match,
+      gconstpointer  data)
+{
+  if (match (root, data))
+    return root;
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find (child, match, data);
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static gboolean
+row_titled (GtkWidget *widget, gconstpointer title)
+{
+  return ADW_IS_PREFERENCES_ROW (widget)
+    && g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (widget)), title) == 0;
+}
+
+static gboolean
+button_labelled (GtkWidget *widget, gconstpointer label)
+{
+  return GTK_IS_BUTTON (widget) && g_strcmp0 (gtk_button_get_label (GTK_BUTTON (widget)), label) == 0;
+}
+
+static gboolean
+of_type (GtkWidget *widget, gconstpointer type)
+{
+  return G_TYPE_CHECK_INSTANCE_TYPE (widget, GPOINTER_TO_SIZE (type));
+}
+
+GtkWidget *ui_find_row (gpointer root, const char *title) { return find (root, row_titled, title); }
+GtkWidget *ui_find_button (gpointer root, const char *label) { return find (root, button_labelled, label); }
+GtkWidget *ui_find_type (gpointer root, GType type) { return find (root, of_type, GSIZE_TO_POINTER (type)); }
+
 void
 ui_click (gpointer button)
 {
+  g_assert_nonnull (button);
   g_assert_true (gtk_widget_is_sensitive (GTK_WIDGET (button)));
   /* Activation would emit ::clicked only after the pressed look's timeout. */
   g_signal_emit_by_name (button, "clicked");

@@ -45,6 +45,14 @@ gpointer     ui_child               (gpointer      widget,
                                      const char   *name);
 /* The first open window of type, or NULL. */
 GtkWindow   *ui_find_window         (GType         type);
+/* The first widget under root that is an AdwPreferencesRow titled title,
+ * a GtkButton labelled label, or of type; NULL if none. */
+GtkWidget   *ui_find_row            (gpointer      root,
+                                     const char   *title);
+GtkWidget   *ui_find_button         (gpointer      root,
+                                     const char   *label);
+GtkWidget   *ui_find_type           (gpointer      root,
+                                     GType         type);
 void         ui_click               (gpointer      button);
 void         ui_set_text            (gpointer      editable,
                                      const char   *text);
