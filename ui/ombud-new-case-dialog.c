@@ -10,6 +10,7 @@
 
 #include <glib/gi18n.h>
 
+#include "ombud-a11y.h"
 #include "ombud-queries.h"
 
 struct _OmbudNewCaseDialog
@@ -272,4 +273,5 @@ ombud_new_case_dialog_init (OmbudNewCaseDialog *self)
 {
   self->cancellable = g_cancellable_new ();
   gtk_widget_init_template (GTK_WIDGET (self));
+  ombud_a11y_name_entry_rows (GTK_WIDGET (self));
 }

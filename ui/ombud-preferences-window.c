@@ -11,6 +11,8 @@
 #include <glib/gi18n.h>
 #include <sodium.h>
 
+#include "ombud-a11y.h"
+
 #include "ombud-identity.h"
 #include "ombud-setup-page.h"
 #include "ombud-store.h"
@@ -314,4 +316,6 @@ ombud_preferences_window_init (OmbudPreferencesWindow *self)
 {
   self->cancellable = g_cancellable_new ();
   gtk_widget_init_template (GTK_WIDGET (self));
+  ombud_a11y_name_entry_rows (GTK_WIDGET (self));
+  ombud_setup_page_name_peek_buttons (GTK_WIDGET (self));
 }

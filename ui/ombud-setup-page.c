@@ -11,6 +11,8 @@
 #include <glib/gi18n.h>
 #include <sodium.h>
 
+#include "ombud-a11y.h"
+
 #include "ombud-identity.h"
 #include "ombud-passphrase-strength.h"
 
@@ -285,6 +287,17 @@ recovery_done (OmbudSetupPage *self)
   finish (self);
 }
 
+void
+ombud_setup_page_name_peek_buttons (GtkWidget *root)
+{
+  if (GTK_IS_BUTTON (root) && gtk_widget_get_ancestor (root, ADW_TYPE_PASSWORD_ENTRY_ROW) != NULL
+      && gtk_widget_get_tooltip_text (root) != NULL)
+    gtk_accessible_update_property (GTK_ACCESSIBLE (root), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                    gtk_widget_get_tooltip_text (root), -1);
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child; child = gtk_widget_get_next_sibling (child))
+    ombud_setup_page_name_peek_buttons (child);
+}
+
 /* ---- GObject ------------------------------------------------------------------- */
 
 static void
@@ -344,5 +357,7 @@ static void
 ombud_setup_page_init (OmbudSetupPage *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  ombud_a11y_name_entry_rows (GTK_WIDGET (self));
+  ombud_setup_page_name_peek_buttons (GTK_WIDGET (self));
   passphrase_changed (self);
 }

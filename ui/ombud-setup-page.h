@@ -23,4 +23,8 @@ void        ombud_setup_page_start_enrol (OmbudSetupPage *self);
 /* "create", "enrol", "fingerprints" or "recovery". */
 const char *ombud_setup_page_get_step    (OmbudSetupPage *self);
 
+/* Password entry rows (libadwaita 1.2) leave their show-text button
+ * unnamed: names each one under root after its tooltip. */
+void        ombud_setup_page_name_peek_buttons (GtkWidget *root);
+
 G_END_DECLS

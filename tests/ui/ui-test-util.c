@@ -356,3 +356,121 @@ ui_session_count (OmbudSession *session,
   sqlite3_free (query);
   return box[0];
 }
+
+/* ---- accessible names ----------------------------------------------------- */
+
+static gboolean
+interactive (GtkWidget *widget)
+{
+  return GTK_IS_BUTTON (widget) || GTK_IS_CHECK_BUTTON (widget) || GTK_IS_SWITCH (widget)
+    || GTK_IS_TEXT (widget) || GTK_IS_TEXT_VIEW (widget) || GTK_IS_DROP_DOWN (widget)
+    || GTK_IS_SPIN_BUTTON (widget) || GTK_IS_ENTRY (widget) || GTK_IS_MENU_BUTTON (widget)
+    || GTK_IS_SEARCH_ENTRY (widget) || GTK_IS_PASSWORD_ENTRY (widget) || GTK_IS_LEVEL_BAR (widget);
+}
+
+static gboolean named_itself (GtkWidget *widget);
+
+/* Whether widget is labelled by exactly this one widget. */
+static gboolean
+labelled_by (GtkWidget *widget,
+             GtkWidget *label)
+{
+  g_autofree char *mismatch = gtk_test_accessible_check_relation (GTK_ACCESSIBLE (widget),
+                                                                  GTK_ACCESSIBLE_RELATION_LABELLED_BY,
+                                                                  label, NULL);
+  return mismatch == NULL;
+}
+
+/* GTK relates a button to its own child (an image, a box): that names it
+ * only when the child carries words. */
+static GtkWidget *
+labelling_descendant (GtkWidget *widget,
+                      GtkWidget *root)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found;
+      if (labelled_by (widget, child))
+        return child;
+      if ((found = labelling_descendant (widget, child)) != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static gboolean
+has_words (GtkWidget *widget)
+{
+  if (GTK_IS_LABEL (widget))
+    return *gtk_label_get_text (GTK_LABEL (widget)) != '\0';
+  if (named_itself (widget))
+    return TRUE;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child; child = gtk_widget_get_next_sibling (child))
+    if (gtk_widget_get_visible (child) && has_words (child))
+      return TRUE;
+  return FALSE;
+}
+
+static gboolean
+named_itself (GtkWidget *widget)
+{
+  GtkAccessible *accessible = GTK_ACCESSIBLE (widget);
+  GtkWidget *label;
+  const char *text = NULL;
+
+  if (gtk_test_accessible_has_property (accessible, GTK_ACCESSIBLE_PROPERTY_LABEL))
+    return TRUE;
+  if (GTK_IS_BUTTON (widget))
+    text = gtk_button_get_label (GTK_BUTTON (widget));
+  else if (GTK_IS_CHECK_BUTTON (widget))
+    text = gtk_check_button_get_label (GTK_CHECK_BUTTON (widget));
+  if (text != NULL && *text != '\0')
+    return TRUE;
+  if (!gtk_test_accessible_has_relation (accessible, GTK_ACCESSIBLE_RELATION_LABELLED_BY))
+    return FALSE;
+  label = labelling_descendant (widget, widget);
+  /* Related to a label elsewhere (a row's title): named on purpose. */
+  return label == NULL || has_words (label);
+}
+
+/* The parts GTK builds inside a widget (the text of an entry, the toggle
+ * of a drop-down or menu button) are named by that widget. */
+static gboolean
+has_name (GtkWidget *widget)
+{
+  GtkWidget *parent = gtk_widget_get_parent (widget);
+
+  if (named_itself (widget))
+    return TRUE;
+  for (guint up = 0; parent != NULL && up < 2; up++, parent = gtk_widget_get_parent (parent))
+    if ((GTK_IS_MENU_BUTTON (parent) || ADW_IS_COMBO_ROW (parent) || GTK_IS_DROP_DOWN (parent) || GTK_IS_SPIN_BUTTON (parent)
+         || GTK_IS_SEARCH_ENTRY (parent) || GTK_IS_PASSWORD_ENTRY (parent) || GTK_IS_ENTRY (parent))
+        && named_itself (parent))
+      return TRUE;
+  return FALSE;
+}
+
+guint
+ui_collect_unnamed (GtkWidget *root,
+                    GString   *unnamed)
+{
+  guint n = 0;
+
+  /* Hidden, or a stack's page that is not shown. */
+  if (!gtk_widget_get_visible (root) || !gtk_widget_get_child_visible (root))
+    return 0;
+  if (interactive (root) && gtk_widget_is_sensitive (root) && !has_name (root))
+    {
+      GtkWidget *parent = gtk_widget_get_parent (root);
+      GtkWidget *row = gtk_widget_get_ancestor (root, ADW_TYPE_PREFERENCES_ROW);
+      g_string_append_printf (unnamed, "  %s (tooltip “%s”) in %s%s%s\n", G_OBJECT_TYPE_NAME (root),
+                              gtk_widget_get_tooltip_text (root) ? gtk_widget_get_tooltip_text (root) : "",
+                              parent ? G_OBJECT_TYPE_NAME (parent) : "-",
+                              row ? " of the row " : "",
+                              row ? adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row)) : "");
+      n++;
+    }
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child; child = gtk_widget_get_next_sibling (child))
+    n += ui_collect_unnamed (child, unnamed);
+  return n;
+}

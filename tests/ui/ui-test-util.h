@@ -57,6 +57,13 @@ void         ui_click               (gpointer      button);
 void         ui_set_text            (gpointer      editable,
                                      const char   *text);
 
+/* Appends to unnamed a line for each visible, sensitive interactive widget
+ * under root (buttons, toggles, switches, entries, text views, drop-downs,
+ * spin buttons) that has no accessible name: no label property, no
+ * labelled-by relation, no label of its own; returns how many. */
+guint        ui_collect_unnamed     (GtkWidget    *root,
+                                     GString      *unnamed);
+
 /* Renders widget as it is on screen to $OMBUD_SCREENSHOT_DIR/name (PNG);
  * does nothing when the variable is unset. */
 void         ui_screenshot          (GtkWidget    *widget,
