@@ -256,17 +256,38 @@ login1_lock (GDBusConnection *bus,
   lock_now (user_data);
 }
 
+/* The bus calls below may outlive the application (no system bus answers
+ * at once): they hold it weakly. */
+static GWeakRef *
+weak_self (OmbudApplication *self)
+{
+  GWeakRef *ref = g_new0 (GWeakRef, 1);
+
+  g_weak_ref_init (ref, self);
+  return ref;
+}
+
+static OmbudApplication *
+take_weak_self (GWeakRef *ref)
+{
+  OmbudApplication *self = g_weak_ref_get (ref);
+
+  g_weak_ref_clear (ref);
+  g_free (ref);
+  return self;
+}
+
 static void
 got_login1_session (GObject      *source,
                     GAsyncResult *result,
                     gpointer      user_data)
 {
-  g_autoptr(OmbudApplication) self = user_data;
+  g_autoptr(OmbudApplication) self = take_weak_self (user_data);
   g_autoptr(GVariant) reply = NULL;
   const char *path = NULL;
 
   reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, NULL);
-  if (reply == NULL || self->system_bus == NULL)
+  if (reply == NULL || self == NULL || self->system_bus == NULL)
     return;
   g_variant_get (reply, "(&o)", &path);
   self->login1_lock_watch =
@@ -280,18 +301,19 @@ got_system_bus (GObject      *source,
                 GAsyncResult *result,
                 gpointer      user_data)
 {
-  g_autoptr(OmbudApplication) self = user_data;
+  g_autoptr(OmbudApplication) self = take_weak_self (user_data);
+  g_autoptr(GDBusConnection) bus = g_bus_get_finish (result, NULL);
 
   (void) source;
   /* No system bus (a container, a test): the screensaver property remains. */
-  self->system_bus = g_bus_get_finish (result, NULL);
-  if (self->system_bus == NULL)
+  if (bus == NULL || self == NULL)
     return;
+  self->system_bus = g_steal_pointer (&bus);
   g_dbus_connection_call (self->system_bus, "org.freedesktop.login1", "/org/freedesktop/login1",
                           "org.freedesktop.login1.Manager", "GetSessionByPID",
                           g_variant_new ("(u)", (guint32) getpid ()), G_VARIANT_TYPE ("(o)"),
                           G_DBUS_CALL_FLAGS_NO_AUTO_START, 5000, NULL, got_login1_session,
-                          g_object_ref (self));
+                          weak_self (self));
 }
 
 /* GTK reports the screensaver through the GNOME session manager or the
@@ -301,7 +323,7 @@ static void
 watch_desktop_lock (OmbudApplication *self)
 {
   g_signal_connect_swapped (self, "notify::screensaver-active", G_CALLBACK (screensaver_changed), self);
-  g_bus_get (G_BUS_TYPE_SYSTEM, NULL, got_system_bus, g_object_ref (self));
+  g_bus_get (G_BUS_TYPE_SYSTEM, NULL, got_system_bus, weak_self (self));
 }
 
 /* ---- actions -------------------------------------------------------------- */

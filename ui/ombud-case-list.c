@@ -36,6 +36,7 @@ struct _OmbudCaseList
   gboolean            search_mode;
   gboolean            updating_municipalities;
   char               *answered_text;
+  char               *asked_text;        /* the search text of the latest question */
   GStrv               municipality_ids;  /* beside the dropdown's names, from index 1 */
 };
 
@@ -284,6 +285,8 @@ ombud_case_list_reload (OmbudCaseList *self)
   g_clear_object (&self->cancellable);
   self->cancellable = g_cancellable_new ();
   fill_filter (self, &filter);
+  g_free (self->asked_text);
+  self->asked_text = g_strdup (filter.text ? filter.text : "");
   ombud_session_run_async (self->session, ombud_case_list_query, ombud_case_list_filter_copy (&filter),
                            (GDestroyNotify) ombud_case_list_filter_free,
                            (GDestroyNotify) ombud_case_list_result_free, self->cancellable,
@@ -301,6 +304,7 @@ ombud_case_list_clear (OmbudCaseList *self)
   g_clear_object (&self->cancellable);
   g_list_store_remove_all (self->store);
   g_clear_pointer (&self->answered_text, g_free);
+  g_clear_pointer (&self->asked_text, g_free);
   self->updating_municipalities = TRUE;
   gtk_editable_set_text (GTK_EDITABLE (self->search_entry), "");
   gtk_drop_down_set_selected (self->status_dropdown, 0);
@@ -326,10 +330,14 @@ ombud_case_list_search (OmbudCaseList *self,
   ombud_case_list_reload (self);
 }
 
+/* The entry reports a change after its typing delay, also for a text
+ * ombud_case_list_search () has already asked about. */
 static void
 search_changed (OmbudCaseList *self)
 {
-  if (!self->updating_municipalities)
+  const char *text = gtk_editable_get_text (GTK_EDITABLE (self->search_entry));
+
+  if (!self->updating_municipalities && g_strcmp0 (text, self->asked_text) != 0)
     ombud_case_list_reload (self);
 }
 
@@ -437,6 +445,7 @@ ombud_case_list_dispose (GObject *object)
   g_clear_object (&self->selection);
   g_clear_object (&self->store);
   g_clear_pointer (&self->answered_text, g_free);
+  g_clear_pointer (&self->asked_text, g_free);
   g_clear_pointer (&self->municipality_ids, g_strfreev);
   G_OBJECT_CLASS (ombud_case_list_parent_class)->dispose (object);
 }

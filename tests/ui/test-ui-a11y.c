@@ -78,11 +78,10 @@ dialog_gone (gpointer data)
 }
 
 static void
-test_main_views (void)
+main_views (OmbudApplication *app,
+            OmbudWindow      *window,
+            gpointer          data)
 {
-  g_autofree char *dir = test_make_tmp_dir ("ombud-ui-a11y-XXXXXX");
-  OmbudApplication *app = ui_app_new (dir);
-  OmbudWindow *window = ui_app_window (app);
   OmbudSession *session = ombud_application_get_session (app);
   OmbudSetupPage *setup = ombud_window_get_setup_page (window);
   GtkStack *steps = ui_child (setup, OMBUD_TYPE_SETUP_PAGE, "stack");
@@ -131,8 +130,15 @@ test_main_views (void)
   ui_settle (session);
   g_assert_cmpstr (ombud_window_get_page (window), ==, "unlock");
   assert_all_named (GTK_WIDGET (window), "the unlock page");
+  (void) data;
+}
 
-  ui_app_free (app);
+static void
+test_main_views (void)
+{
+  g_autofree char *dir = test_make_tmp_dir ("ombud-ui-a11y-XXXXXX");
+
+  ui_app_run (dir, main_views, NULL);
   test_rm_rf (dir);
 }
 

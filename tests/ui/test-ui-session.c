@@ -462,26 +462,33 @@ auto_lock (Fixture *f)
 }
 
 static void
+scripted_session (OmbudApplication *app,
+                  OmbudWindow      *window,
+                  gpointer          data)
+{
+  Fixture *f = data;
+
+  f->app = app;
+  f->window = window;
+  f->session = ombud_application_get_session (app);
+  create_profile (f);
+  create_case (f);
+  log_contact (f);
+  narrow (f);
+  search (f);
+  lock (f);
+  unlock (f);
+  close_it (f);
+  auto_lock (f);
+}
+
+static void
 test_scripted_session (void)
 {
   Fixture f = { 0 };
 
   f.dir = test_make_tmp_dir ("ombud-ui-session-XXXXXX");
-  f.app = ui_app_new (f.dir);
-  f.window = ui_app_window (f.app);
-  f.session = ombud_application_get_session (f.app);
-
-  create_profile (&f);
-  create_case (&f);
-  log_contact (&f);
-  narrow (&f);
-  search (&f);
-  lock (&f);
-  unlock (&f);
-  close_it (&f);
-  auto_lock (&f);
-
-  ui_app_free (f.app);
+  ui_app_run (f.dir, scripted_session, &f);
   test_rm_rf (f.dir);
   g_free (f.dir);
   g_free (f.case_id);

@@ -190,14 +190,65 @@ case_id_of (Fixture    *f,
 }
 
 static void
+sync_in_window (OmbudApplication *app,
+                OmbudWindow      *window,
+                gpointer          data)
+{
+  Fixture *f = data;
+  g_autofree char *first = NULL;
+  g_autofree char *second = NULL;
+  GtkRevealer *strip;
+
+  f->app = app;
+  f->window = window;
+  f->session = ombud_application_get_session (app);
+  g_signal_connect (app, "sync-finished", G_CALLBACK (on_sync_finished), f);
+  strip = ombud_window_get_strip (f->window);
+
+  enrol (f);
+  g_assert_cmpint (ombud_session_get_last_success (f->session), >, 0);
+
+  /* A change made in the window reaches the coordinator's laptop. */
+  new_case (f, "Anna Testsson");
+  first = case_id_of (f, "Anna Testsson");
+  g_assert_cmpint (listed_sync_state (f, "Anna Testsson"), ==, OMBUD_SYNC_STATE_LOCAL);
+  g_assert_cmpuint (ombud_session_get_changes_waiting (f->session), >, 0);
+  g_assert_true (sync_now (f));
+  g_assert_cmpuint (ombud_session_get_changes_waiting (f->session), ==, 0);
+  g_assert_cmpint (listed_sync_state (f, "Anna Testsson"), ==, OMBUD_SYNC_STATE_AT_OFFICE);
+  g_assert_true (coordinator_has (f, first));
+  g_assert_false (gtk_revealer_get_reveal_child (strip));
+
+  /* The office goes away: the edit stays here, the strip says so. */
+  test_office_stop (f->office);
+  new_case (f, "Bertil Provsson");
+  second = case_id_of (f, "Bertil Provsson");
+  g_assert_false (sync_now (f));
+  g_assert_cmpint (ombud_session_get_sync_status (f->session), ==, OMBUD_SYNC_STATUS_OFFLINE);
+  g_assert_true (gtk_revealer_get_reveal_child (strip));
+  g_assert_cmpstr (ombud_window_get_strip_text (f->window), ==, "Offline — your work is saved on this laptop");
+  g_assert_cmpstr (ombud_sync_button_get_state_text (ombud_window_get_sync_button (f->window)), ==, "Offline");
+  g_assert_cmpuint (ombud_session_get_changes_waiting (f->session), >, 0);
+  g_assert_cmpint (listed_sync_state (f, "Bertil Provsson"), ==, OMBUD_SYNC_STATE_LOCAL);
+  g_assert_cmpint (ui_session_count (f->session, "SELECT count(*) FROM client_case WHERE id = %Q", second), ==, 1);
+  g_assert_true (ombud_case_list_select_case (ombud_window_get_case_list (f->window), second));
+  ui_screenshot (GTK_WIDGET (f->window), "sync-error.png");
+
+  /* Back again: the next sync delivers it and the strip goes. */
+  test_office_start (f->office);
+  g_assert_true (sync_now (f));
+  g_assert_false (gtk_revealer_get_reveal_child (strip));
+  g_assert_cmpuint (ombud_session_get_changes_waiting (f->session), ==, 0);
+  g_assert_cmpint (listed_sync_state (f, "Bertil Provsson"), ==, OMBUD_SYNC_STATE_AT_OFFICE);
+  g_assert_true (coordinator_has (f, second));
+}
+
+static void
 test_sync_in_window (void)
 {
   Fixture f = { 0 };
   g_autoptr(GError) error = NULL;
-  g_autofree char *first = NULL;
-  g_autofree char *second = NULL;
   g_autofree char *municipality = NULL;
-  GtkRevealer *strip;
 
   f.office = test_office_new (NULL, NULL);
   f.coordinator = test_laptop_new (f.office, f.office->url, "Eva Strand", TRUE);
@@ -206,50 +257,7 @@ test_sync_in_window (void)
   test_laptop_sync (f.coordinator);
 
   f.dir = test_make_tmp_dir ("ombud-ui-sync-XXXXXX");
-  f.app = ui_app_new (f.dir);
-  f.window = ui_app_window (f.app);
-  f.session = ombud_application_get_session (f.app);
-  g_signal_connect (f.app, "sync-finished", G_CALLBACK (on_sync_finished), &f);
-  strip = ombud_window_get_strip (f.window);
-
-  enrol (&f);
-  g_assert_cmpint (ombud_session_get_last_success (f.session), >, 0);
-
-  /* A change made in the window reaches the coordinator's laptop. */
-  new_case (&f, "Anna Testsson");
-  first = case_id_of (&f, "Anna Testsson");
-  g_assert_cmpint (listed_sync_state (&f, "Anna Testsson"), ==, OMBUD_SYNC_STATE_LOCAL);
-  g_assert_cmpuint (ombud_session_get_changes_waiting (f.session), >, 0);
-  g_assert_true (sync_now (&f));
-  g_assert_cmpuint (ombud_session_get_changes_waiting (f.session), ==, 0);
-  g_assert_cmpint (listed_sync_state (&f, "Anna Testsson"), ==, OMBUD_SYNC_STATE_AT_OFFICE);
-  g_assert_true (coordinator_has (&f, first));
-  g_assert_false (gtk_revealer_get_reveal_child (strip));
-
-  /* The office goes away: the edit stays here, the strip says so. */
-  test_office_stop (f.office);
-  new_case (&f, "Bertil Provsson");
-  second = case_id_of (&f, "Bertil Provsson");
-  g_assert_false (sync_now (&f));
-  g_assert_cmpint (ombud_session_get_sync_status (f.session), ==, OMBUD_SYNC_STATUS_OFFLINE);
-  g_assert_true (gtk_revealer_get_reveal_child (strip));
-  g_assert_cmpstr (ombud_window_get_strip_text (f.window), ==, "Offline — your work is saved on this laptop");
-  g_assert_cmpstr (ombud_sync_button_get_state_text (ombud_window_get_sync_button (f.window)), ==, "Offline");
-  g_assert_cmpuint (ombud_session_get_changes_waiting (f.session), >, 0);
-  g_assert_cmpint (listed_sync_state (&f, "Bertil Provsson"), ==, OMBUD_SYNC_STATE_LOCAL);
-  g_assert_cmpint (ui_session_count (f.session, "SELECT count(*) FROM client_case WHERE id = %Q", second), ==, 1);
-  g_assert_true (ombud_case_list_select_case (ombud_window_get_case_list (f.window), second));
-  ui_screenshot (GTK_WIDGET (f.window), "sync-error.png");
-
-  /* Back again: the next sync delivers it and the strip goes. */
-  test_office_start (f.office);
-  g_assert_true (sync_now (&f));
-  g_assert_false (gtk_revealer_get_reveal_child (strip));
-  g_assert_cmpuint (ombud_session_get_changes_waiting (f.session), ==, 0);
-  g_assert_cmpint (listed_sync_state (&f, "Bertil Provsson"), ==, OMBUD_SYNC_STATE_AT_OFFICE);
-  g_assert_true (coordinator_has (&f, second));
-
-  ui_app_free (f.app);
+  ui_app_run (f.dir, sync_in_window, &f);
   test_rm_rf (f.dir);
   g_free (f.dir);
   test_laptop_free (f.coordinator);

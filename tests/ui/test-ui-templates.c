@@ -42,11 +42,10 @@ test_widgets (void)
 
 /* The window, its dialogs, preferences and shortcuts on a real profile. */
 static void
-test_window_and_dialogs (void)
+window_and_dialogs (OmbudApplication *app,
+                    OmbudWindow      *window,
+                    gpointer          data)
 {
-  g_autofree char *dir = test_make_tmp_dir ("ombud-ui-templates-XXXXXX");
-  OmbudApplication *app = ui_app_new (dir);
-  OmbudWindow *window = ui_app_window (app);
   OmbudSession *session = ombud_application_get_session (app);
   GtkWindow *prefs;
 
@@ -81,8 +80,15 @@ test_window_and_dialogs (void)
   ui_settle (session);
   g_assert_nonnull (ui_find_window (OMBUD_TYPE_NEW_CASE_DIALOG));
   gtk_window_destroy (ui_find_window (OMBUD_TYPE_NEW_CASE_DIALOG));
+  (void) data;
+}
 
-  ui_app_free (app);
+static void
+test_window_and_dialogs (void)
+{
+  g_autofree char *dir = test_make_tmp_dir ("ombud-ui-templates-XXXXXX");
+
+  ui_app_run (dir, window_and_dialogs, NULL);
   test_rm_rf (dir);
 }
 

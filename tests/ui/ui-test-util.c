@@ -68,19 +68,51 @@ ui_settle (OmbudSession *session)
   g_error ("the session did not settle");
 }
 
-OmbudApplication *
-ui_app_new (const char *profile_dir)
+typedef struct {
+  UiAppBody body;
+  gpointer  data;
+  gboolean  ran;
+} AppRun;
+
+static void
+app_activated (GApplication *application,
+               AppRun       *run)
+{
+  OmbudApplication *app = OMBUD_APPLICATION (application);
+  OmbudSession *session = ombud_application_get_session (app);
+  OmbudWindow *window = ui_app_window (app);
+  GList *windows;
+
+  g_assert_nonnull (window);
+  ui_window_resize (GTK_WINDOW (window), 1000, 700);
+  ui_settle (session);
+  run->body (app, window, run->data);
+  run->ran = TRUE;
+
+  ombud_session_lock (session);
+  ui_settle (session);
+  while ((windows = gtk_application_get_windows (GTK_APPLICATION (app))) != NULL)
+    gtk_window_destroy (windows->data);
+  ui_drain ();
+  g_application_quit (application);
+}
+
+void
+ui_app_run (const char *profile_dir,
+            UiAppBody   body,
+            gpointer    data)
 {
   OmbudApplication *app = ombud_application_new (profile_dir);
-  g_autoptr(GError) error = NULL;
+  AppRun run = { body, data, FALSE };
 
-  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
-  g_assert_no_error (error);
-  g_application_activate (G_APPLICATION (app));
-  g_assert_nonnull (ui_app_window (app));
-  ui_window_resize (GTK_WINDOW (ui_app_window (app)), 1000, 700);
-  ui_settle (ombud_application_get_session (app));
-  return app;
+  g_signal_connect_after (app, "activate", G_CALLBACK (app_activated), &run);
+  g_assert_cmpint (g_application_run (G_APPLICATION (app), 0, NULL), ==, 0);
+  g_assert_true (run.ran);
+  g_object_add_weak_pointer (G_OBJECT (app), (gpointer *) &app);
+  g_object_unref (app);
+  ui_drain ();
+  /* Nothing (a pending call, a timer) may keep the application alive. */
+  g_assert_null (app);
 }
 
 OmbudWindow *
@@ -92,21 +124,6 @@ ui_app_window (OmbudApplication *app)
     if (OMBUD_IS_WINDOW (l->data))
       return l->data;
   return NULL;
-}
-
-void
-ui_app_free (OmbudApplication *app)
-{
-  OmbudSession *session = ombud_application_get_session (app);
-  GList *windows;
-
-  ombud_session_lock (session);
-  ui_settle (session);
-  while ((windows = gtk_application_get_windows (GTK_APPLICATION (app))) != NULL)
-    gtk_window_destroy (windows->data);
-  ui_drain ();
-  g_object_unref (app);
-  ui_drain ();
 }
 
 typedef struct {

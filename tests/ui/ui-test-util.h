@@ -29,12 +29,17 @@ void         ui_settle              (OmbudSession *session);
 /* Iterates until nothing is pending. */
 gboolean     ui_drain               (void);
 
-/* The application on profile_dir, registered, activated, with its window
- * shown at width × height. */
-OmbudApplication *ui_app_new        (const char   *profile_dir);
+typedef void (*UiAppBody) (OmbudApplication *app,
+                           OmbudWindow      *window,
+                           gpointer          data);
+
+/* Runs the application on profile_dir (g_application_run) and, once it is
+ * activated with its window shown at 1000 × 700, body; then locks, closes
+ * the windows and quits, and asserts nothing holds the application. */
+void         ui_app_run             (const char   *profile_dir,
+                                     UiAppBody     body,
+                                     gpointer      data);
 OmbudWindow *ui_app_window          (OmbudApplication *app);
-/* Closes every window, locks and flushes the session, drops the app. */
-void         ui_app_free            (OmbudApplication *app);
 void         ui_window_resize       (GtkWindow    *window,
                                      int           width,
                                      int           height);
