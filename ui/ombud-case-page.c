@@ -17,6 +17,8 @@
 #include "ombud-codes-model.h"
 #include "ombud-contact-dialog.h"
 #include "ombud-note-dialog.h"
+#include "ombud-case-detail.h"
+#include "ombud-case-summary.h"
 #include "ombud-queries.h"
 #include "ombud-record-dialogs.h"
 
@@ -31,6 +33,8 @@ struct _OmbudCasePage
   gboolean        applying;      /* filling widgets: their signals are not edits */
   GVariant       *record;
   GVariant       *codes;
+  GVariant       *municipalities;
+  GPtrArray      *municipality_ids;  /* the combo row's, in order */
   GHashTable     *goal_rows;     /* goal id → AdwEntryRow, kept across reloads */
   GPtrArray      *list_rows;     /* (group, row) pairs rebuilt on each reload */
 
@@ -43,7 +47,8 @@ struct _OmbudCasePage
   AdwEntryRow         *name_row;
   AdwEntryRow         *contact_row;
   AdwActionRow        *status_row;
-  AdwActionRow        *municipality_row;
+  AdwComboRow         *municipality_row;
+  AdwActionRow        *sync_row;
   AdwComboRow         *gender_row;
   GtkSwitch           *children_switch;
   AdwActionRow        *ombud_row;
@@ -82,6 +87,7 @@ static void reload (OmbudCasePage *self);
 typedef struct {
   GVariant *record;
   GVariant *codes;
+  GVariant *municipalities;
 } Loaded;
 
 static void
@@ -91,6 +97,7 @@ loaded_free (gpointer data)
 
   g_clear_pointer (&loaded->record, g_variant_unref);
   g_clear_pointer (&loaded->codes, g_variant_unref);
+  g_clear_pointer (&loaded->municipalities, g_variant_unref);
   g_free (loaded);
 }
 
@@ -103,9 +110,10 @@ load_case (OmbudCaseload  *caseload,
   Loaded *loaded = g_new0 (Loaded, 1);
 
   (void) cancellable;
-  loaded->record = ombud_queries_show_case (caseload, data, error);
+  loaded->record = ombud_queries_case_detail (caseload, data, error);
   if (loaded->record == NULL
-      || (loaded->codes = ombud_queries_list_codes (caseload, NULL, error)) == NULL)
+      || (loaded->codes = ombud_queries_list_codes (caseload, NULL, error)) == NULL
+      || (loaded->municipalities = ombud_queries_municipalities (caseload, error)) == NULL)
     {
       loaded_free (loaded);
       return NULL;
@@ -119,9 +127,10 @@ text_of (GVariant   *dict,
 {
   const char *text = NULL;
 
-  if (dict == NULL || !g_variant_lookup (dict, key, "&s", &text))
-    return NULL;
-  return text;
+  /* Plain text, or maybe text (nothing when missing). */
+  if (dict != NULL && (g_variant_lookup (dict, key, "&s", &text) || g_variant_lookup (dict, key, "m&s", &text)))
+    return text;
+  return NULL;
 }
 
 static gint64
@@ -171,8 +180,8 @@ write_field (OmbudCaseload  *caseload,
   FieldEdit *edit = data;
 
   (void) cancellable;
-  if (!ombud_caseload_set_field (caseload, edit->table, edit->record, edit->field,
-                                 edit->value ? g_variant_ref (edit->value) : NULL, error))
+  /* set_field sinks and drops a reference of its own; the edit keeps its one. */
+  if (!ombud_caseload_set_field (caseload, edit->table, edit->record, edit->field, edit->value, error))
     return NULL;
   return GINT_TO_POINTER (1);
 }
@@ -320,6 +329,20 @@ gender_selected (AdwComboRow   *row,
 }
 
 static void
+municipality_selected (AdwComboRow   *row,
+                       GParamSpec    *pspec,
+                       OmbudCasePage *self)
+{
+  guint selected = adw_combo_row_get_selected (row);
+
+  (void) pspec;
+  if (self->applying || self->case_id == NULL || selected >= self->municipality_ids->len)
+    return;
+  save_field (self, GTK_WIDGET (row), "client_case", self->case_id, "municipality_id",
+              g_variant_new_string (g_ptr_array_index (self->municipality_ids, selected)), NULL);
+}
+
+static void
 children_toggled (GtkSwitch     *toggle,
                   GParamSpec    *pspec,
                   OmbudCasePage *self)
@@ -429,7 +452,7 @@ show_contacts (OmbudCasePage *self,
                                                 ombud_code_list_get_label (forms, text_of (c, "form")));
       g_autoptr(GString) subtitle = g_string_new (NULL);
 
-      g_string_printf (subtitle, ngettext ("%d minute", "%d minutes", (int) int_of (c, "minutes")),
+      g_string_printf (subtitle, g_dngettext (NULL, "%d minute", "%d minutes", (int) int_of (c, "minutes")),
                        (int) int_of (c, "minutes"));
       if (*who)
         g_string_append_printf (subtitle, " · %s", who);
@@ -715,6 +738,59 @@ update_actions (OmbudCasePage *self)
 }
 
 static void
+fill_municipalities (OmbudCasePage *self,
+                     GVariant      *municipalities)
+{
+  g_autoptr(GtkStringList) model = gtk_string_list_new (NULL);
+
+  g_ptr_array_set_size (self->municipality_ids, 0);
+  for (gsize i = 0; i < g_variant_n_children (municipalities); i++)
+    {
+      g_autoptr(GVariant) m = g_variant_get_child_value (municipalities, i);
+      const char *id = text_of (m, "id"), *name = text_of (m, "name");
+
+      if (id == NULL || name == NULL)
+        continue;
+      gtk_string_list_append (model, name);
+      g_ptr_array_add (self->municipality_ids, g_strdup (id));
+    }
+  adw_combo_row_set_model (self->municipality_row, G_LIST_MODEL (model));
+}
+
+static void
+show_municipality (OmbudCasePage *self,
+                   const char    *municipality_id)
+{
+  guint position = GTK_INVALID_LIST_POSITION;
+
+  for (guint i = 0; i < self->municipality_ids->len; i++)
+    if (g_strcmp0 (g_ptr_array_index (self->municipality_ids, i), municipality_id) == 0)
+      position = i;
+  adw_combo_row_set_selected (self->municipality_row, position);
+}
+
+/* Honest about where the work is: here only, at the office, or in conflict. */
+static void
+show_sync_state (OmbudCasePage *self,
+                 GVariant      *r)
+{
+  const char *state = text_of (r, "sync_state");
+  int unsent = (int) int_of (r, "unsent");
+  g_autofree char *text = NULL;
+
+  if (g_strcmp0 (state, "conflict") == 0)
+    text = g_strdup (_("In conflict: two versions of a detail wait for you under Conflicts"));
+  else if (g_strcmp0 (state, "at-office") == 0)
+    text = g_strdup (_("Everything is at the office"));
+  else if (unsent > 0)
+    text = g_strdup_printf (g_dngettext (NULL, "Saved on this laptop only: %d change waiting to sync",
+                                         "Saved on this laptop only: %d changes waiting to sync", unsent), unsent);
+  else
+    text = g_strdup (_("Saved on this laptop only: not synced yet"));
+  adw_action_row_set_subtitle (self->sync_row, text);
+}
+
+static void
 show_overview (OmbudCasePage *self,
                GVariant      *r,
                OmbudCodeList *reasons)
@@ -732,7 +808,8 @@ show_overview (OmbudCasePage *self,
   gtk_widget_set_sensitive (GTK_WIDGET (self->name_row), name != NULL);
   gtk_widget_set_sensitive (GTK_WIDGET (self->contact_row), name != NULL);
   adw_action_row_set_subtitle (self->status_row, status);
-  adw_action_row_set_subtitle (self->municipality_row, or_none (text_of (r, "municipality")));
+  show_municipality (self, text_of (r, "municipality_id"));
+  show_sync_state (self, r);
   adw_action_row_set_subtitle (self->ombud_row, or_none (text_of (r, "assigned_ombud")));
   adw_action_row_set_subtitle (self->deadline_row, or_none (text_of (r, "next_deadline")));
   for (guint i = 0; genders[i]; i++)
@@ -758,6 +835,7 @@ show_record (OmbudCasePage *self)
 
   self->applying = TRUE;
   clear_list_rows (self);
+  fill_municipalities (self, self->municipalities);
   show_overview (self, r, reasons);
   show_contacts (self, contacts, forms, actors);
   show_goals (self, goals, areas);
@@ -802,8 +880,10 @@ case_loaded (GObject      *source,
     {
       g_clear_pointer (&self->record, g_variant_unref);
       g_clear_pointer (&self->codes, g_variant_unref);
+      g_clear_pointer (&self->municipalities, g_variant_unref);
       self->record = g_steal_pointer (&loaded->record);
       self->codes = g_steal_pointer (&loaded->codes);
+      self->municipalities = g_steal_pointer (&loaded->municipalities);
       loaded_free (loaded);
       show_record (self);
     }
@@ -931,6 +1011,8 @@ ombud_case_page_finalize (GObject *object)
   g_free (self->case_id);
   g_clear_pointer (&self->record, g_variant_unref);
   g_clear_pointer (&self->codes, g_variant_unref);
+  g_clear_pointer (&self->municipalities, g_variant_unref);
+  g_clear_pointer (&self->municipality_ids, g_ptr_array_unref);
   g_clear_pointer (&self->goal_rows, g_hash_table_unref);
   g_clear_pointer (&self->list_rows, g_ptr_array_unref);
   G_OBJECT_CLASS (ombud_case_page_parent_class)->finalize (object);
@@ -1024,6 +1106,7 @@ ombud_case_page_class_init (OmbudCasePageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, OmbudCasePage, contact_row);
   gtk_widget_class_bind_template_child (widget_class, OmbudCasePage, status_row);
   gtk_widget_class_bind_template_child (widget_class, OmbudCasePage, municipality_row);
+  gtk_widget_class_bind_template_child (widget_class, OmbudCasePage, sync_row);
   gtk_widget_class_bind_template_child (widget_class, OmbudCasePage, gender_row);
   gtk_widget_class_bind_template_child (widget_class, OmbudCasePage, children_switch);
   gtk_widget_class_bind_template_child (widget_class, OmbudCasePage, ombud_row);
@@ -1047,12 +1130,14 @@ ombud_case_page_init (OmbudCasePage *self)
   gtk_widget_init_template (GTK_WIDGET (self));
   self->goal_rows = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->list_rows = g_ptr_array_new ();
+  self->municipality_ids = g_ptr_array_new_with_free_func (g_free);
   ombud_a11y_name_entry_rows (GTK_WIDGET (self));
   bind_entry_row (self->name_row, "client_case", NULL, "client_name");
   bind_entry_row (self->contact_row, "client_case", NULL, "client_contact");
   g_signal_connect (self->name_row, "apply", G_CALLBACK (entry_row_applied), self);
   g_signal_connect (self->contact_row, "apply", G_CALLBACK (entry_row_applied), self);
   g_signal_connect (self->gender_row, "notify::selected", G_CALLBACK (gender_selected), self);
+  g_signal_connect (self->municipality_row, "notify::selected", G_CALLBACK (municipality_selected), self);
   g_signal_connect (self->children_switch, "notify::active", G_CALLBACK (children_toggled), self);
   update_actions (self);
 }

@@ -146,8 +146,8 @@ form_written (GObject      *source,
   g_autoptr(GtkWindow) window = user_data;
   OmbudForm *form = ombud_form_of (window);
   g_autoptr(GError) error = NULL;
+  g_autofree char *id = ombud_session_run_finish (OMBUD_SESSION (source), result, &error);
 
-  ombud_session_run_finish (OMBUD_SESSION (source), result, &error);
   if (form == NULL)
     return;   /* closed meanwhile: the write still happened, or not */
   form->writing = FALSE;

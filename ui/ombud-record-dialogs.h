@@ -32,6 +32,8 @@ OmbudForm           *ombud_form_of          (GtkWindow        *window);
 GtkWindow           *ombud_form_get_window  (OmbudForm        *form);
 AdwPreferencesGroup *ombud_form_get_group   (OmbudForm        *form);
 GtkWidget           *ombud_form_get_save_button (OmbudForm    *form);
+/* func returns the new record's id (a string, freed here); the window
+ * closes once it has been written. */
 void                 ombud_form_write       (OmbudForm        *form,
                                              OmbudSessionFunc  func,
                                              gpointer          data,

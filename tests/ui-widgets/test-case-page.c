@@ -36,6 +36,7 @@ seed_case (OmbudCaseload  *caseload,
   g_autofree char *goal = NULL, *deadline = NULL, *note = NULL, *made = NULL;
 
   (void) cancellable;
+  g_free (ombud_caseload_add_municipality (caseload, "2309", "Krokom", 15000, error));
   if (!ombud_caseload_start_case (caseload, case_id, "2026-01-20", error)
       || (goal = ombud_caseload_add_goal (caseload, case_id, "housing", "Eget kontrakt", error)) == NULL
       || (deadline = ombud_caseload_add_deadline (caseload, case_id, "2027-03-01", "Överklaga beslutet", error)) == NULL
@@ -94,6 +95,19 @@ subtitle_of (GtkWidget *root,
   return adw_action_row_get_subtitle (ADW_ACTION_ROW (row));
 }
 
+static const char *
+combo_text (GtkWidget  *root,
+            const char *title)
+{
+  GtkWidget *row = wt_find_row (root, title);
+  gpointer item;
+
+  g_assert_nonnull (row);
+  item = adw_combo_row_get_selected_item (ADW_COMBO_ROW (row));
+  g_assert_nonnull (item);
+  return gtk_string_object_get_string (GTK_STRING_OBJECT (item));
+}
+
 /* ---- tests ---------------------------------------------------------------------- */
 
 static void
@@ -125,7 +139,10 @@ test_shows_case (Fixture       *fixture,
   g_assert_nonnull (wt_find_label (root (fixture), "Active since 2026-01-20, requested 2026-01-12"));
   g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (wt_find_row (root (fixture), "Name or pseudonym"))), ==,
                    "Elsa Lindqvist");
-  g_assert_cmpstr (subtitle_of (root (fixture), "Municipality"), ==, "Östersund");
+  g_assert_cmpstr (combo_text (root (fixture), "Municipality"), ==, "Östersund");
+  /* Nothing has been to an office: the page says so. */
+  g_assert_true (g_str_has_prefix (subtitle_of (root (fixture), "At the office"),
+                                   "Saved on this laptop only: "));
   g_assert_cmpstr (subtitle_of (root (fixture), "Assigned ombud"), ==, "Karin Öberg");
   g_assert_cmpstr (subtitle_of (root (fixture), "Next deadline"), ==, "2027-03-01");
   g_assert_cmpuint (adw_combo_row_get_selected (ADW_COMBO_ROW (wt_find_row (root (fixture), "Gender"))), ==, 0);
@@ -154,6 +171,16 @@ test_edit_saves (Fixture       *fixture,
   gtk_editable_set_text (GTK_EDITABLE (name), "Elsa L.");
   g_signal_emit_by_name (name, "apply");
   adw_combo_row_set_selected (ADW_COMBO_ROW (gender), 1);
+  {
+    GtkWidget *municipality = wt_find_row (root (fixture), "Municipality");
+    GListModel *names = adw_combo_row_get_model (ADW_COMBO_ROW (municipality));
+    for (guint i = 0; i < g_list_model_get_n_items (names); i++)
+      {
+        g_autoptr(GtkStringObject) name = g_list_model_get_item (names, i);
+        if (g_strcmp0 (gtk_string_object_get_string (name), "Krokom") == 0)
+          adw_combo_row_set_selected (ADW_COMBO_ROW (municipality), i);
+      }
+  }
   gtk_editable_set_text (GTK_EDITABLE (goal), "Eget kontrakt före sommaren");
   g_signal_emit_by_name (goal, "apply");
   ombud_session_flush (session);
@@ -163,6 +190,8 @@ test_edit_saves (Fixture       *fixture,
   record = wt_show_case (session, fixture->case_id);
   g_assert_cmpstr (wt_text (record, "name"), ==, "Elsa L.");
   g_assert_cmpstr (wt_text (record, "gender"), ==, "man");
+  g_assert_cmpstr (wt_text (record, "municipality"), ==, "Krokom");
+  g_assert_cmpstr (combo_text (root (fixture), "Municipality"), ==, "Krokom");
   goal_record = wt_list_item (record, "goals", 0);
   g_assert_cmpstr (wt_text (goal_record, "body"), ==, "Eget kontrakt före sommaren");
   g_assert_nonnull (wt_find_label (root (fixture), "Elsa L."));
@@ -453,8 +482,19 @@ add_approved_note (OmbudCaseload  *caseload,
                    GCancellable   *cancellable,
                    GError        **error)
 {
+  char *id;
+
   (void) cancellable;
-  return ombud_caseload_add_note (caseload, data, NOTE_TEXT, TRUE, error);
+  id = ombud_caseload_add_note (caseload, data, NOTE_TEXT, TRUE, error);
+  /* Enough besides for the export to run over more than one page. */
+  for (int i = 0; id != NULL && i < 60; i++)
+    {
+      g_autofree char *text = g_strdup_printf ("Uppföljning nummer %d: inget nytt.", i + 1);
+      g_autofree char *more = ombud_caseload_add_note (caseload, data, text, TRUE, error);
+      if (more == NULL)
+        g_clear_pointer (&id, g_free);
+    }
+  return id;
 }
 
 static void
@@ -505,8 +545,16 @@ test_close_case (Fixture       *fixture,
     g_assert_nonnull (strstr (text, "bostadstillägg"));
     g_assert_nonnull (strstr (text, "hyresavtalet"));
     g_assert_nonnull (strstr (text, "Page 1 of"));
+    g_assert_nonnull (strstr (text, "Page 2 of"));
+    g_assert_nonnull (strstr (text, "Uppföljning nummer 60: inget nytt."));
   }
   g_assert_true (gtk_widget_get_sensitive (destroy));
+  if (g_getenv ("OMBUD_SCREENSHOT_DIR") != NULL)
+    {
+      /* Made-up test data: kept beside the screenshots to be looked at. */
+      g_autofree char *copy = g_build_filename (g_getenv ("OMBUD_SCREENSHOT_DIR"), "close-case-export.pdf", NULL);
+      g_assert_true (g_file_set_contents (copy, contents, (gssize) length, NULL));
+    }
   wt_screenshot (GTK_WIDGET (dialog), "close-case.png");
   wt_assert_accessible_names (GTK_WIDGET (dialog));
 
