@@ -18,10 +18,8 @@
 
 #include "ombud-case-page.h"
 #include "ombud-conflicts-page.h"
-#include "ombud-upcoming-page.h"
-#ifdef OMBUD_HAVE_DEFICIENCY_DIALOG
 #include "ombud-deficiency-dialog.h"
-#endif
+#include "ombud-upcoming-page.h"
 
 #define IDLE_CHECK_SECONDS 15
 
@@ -403,7 +401,6 @@ show_upcoming_activated (GtkWidget  *widget,
   adw_leaflet_set_visible_child (self->leaflet, self->sidebar);
 }
 
-#ifdef OMBUD_HAVE_DEFICIENCY_DIALOG
 static void
 report_deficiency_activated (GtkWidget  *widget,
                              const char *action,
@@ -413,9 +410,8 @@ report_deficiency_activated (GtkWidget  *widget,
 
   (void) action; (void) parameter;
   if (ombud_session_get_unlocked (self->session))
-    gtk_window_present (GTK_WINDOW (ombud_deficiency_dialog_new (GTK_WINDOW (self), self->session)));
+    gtk_window_present (ombud_deficiency_dialog_new (GTK_WINDOW (self), self->session));
 }
-#endif
 
 /* ---- construction --------------------------------------------------------------------------- */
 
@@ -431,9 +427,7 @@ add_views (OmbudWindow *self)
                                        "dialog-warning-symbolic");
   g_signal_connect_object (upcoming, "case-activated", G_CALLBACK (case_activated), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (conflicts, "case-activated", G_CALLBACK (case_activated), self, G_CONNECT_SWAPPED);
-#ifdef OMBUD_HAVE_DEFICIENCY_DIALOG
   g_menu_append (self->report_section, _("_Report a System Deficiency…"), "win.report-deficiency");
-#endif
   self->case_view = ombud_case_page_new (self->session);
   g_signal_connect_object (self->case_view, "closed", G_CALLBACK (case_closed), self, G_CONNECT_SWAPPED);
   gtk_stack_add_named (self->content_stack, self->case_view, "case");
@@ -508,9 +502,7 @@ ombud_window_class_init (OmbudWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.new-case", NULL, new_case_activated);
   gtk_widget_class_install_action (widget_class, "win.search", NULL, search_activated);
   gtk_widget_class_install_action (widget_class, "win.show-upcoming", NULL, show_upcoming_activated);
-#ifdef OMBUD_HAVE_DEFICIENCY_DIALOG
   gtk_widget_class_install_action (widget_class, "win.report-deficiency", NULL, report_deficiency_activated);
-#endif
 
   gtk_widget_class_set_template_from_resource (widget_class, "/se/ombud/Ombud/ombud-window.ui");
   gtk_widget_class_bind_template_child (widget_class, OmbudWindow, toast_overlay);

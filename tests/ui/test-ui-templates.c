@@ -7,6 +7,7 @@
 #include "ui-test-util.h"
 
 #include "ombud-case-list-row.h"
+#include "ombud-deficiency-dialog.h"
 #include "ombud-new-case-dialog.h"
 #include "ombud-preferences-window.h"
 #include "test-util.h"
@@ -80,6 +81,11 @@ window_and_dialogs (OmbudApplication *app,
   ui_settle (session);
   g_assert_nonnull (ui_find_window (OMBUD_TYPE_NEW_CASE_DIALOG));
   gtk_window_destroy (ui_find_window (OMBUD_TYPE_NEW_CASE_DIALOG));
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.report-deficiency", NULL));
+  ui_settle (session);
+  g_assert_nonnull (ui_find_window (OMBUD_TYPE_DEFICIENCY_DIALOG));
+  gtk_window_destroy (ui_find_window (OMBUD_TYPE_DEFICIENCY_DIALOG));
   (void) data;
 }
 
