@@ -182,9 +182,9 @@ reminders_taken (GObject      *source,
 
   if (due == NULL || (n = g_variant_n_children (due)) == 0)
     return;
+  notification = g_notification_new (_("Due Today"));
   body = g_strdup_printf (ngettext ("%u deadline or goal review is due today.",
                                    "%u deadlines and goal reviews are due today.", (gulong) n), (guint) n);
-  notification = g_notification_new (_("Due Today"));
   g_notification_set_body (notification, body);
   g_notification_set_default_action (notification, "app.show-upcoming");
   g_application_send_notification (G_APPLICATION (self), "due-today", notification);
