@@ -4,6 +4,8 @@
  */
 #include "cli.h"
 
+#include "ombud-escrow.h"
+#include "ombud-key-bundle.h"
 #include "ombud-sync-engine.h"
 #include "ombud-vfs.h"
 
@@ -50,6 +52,11 @@ exit_status (const GError *error)
     return error->code == CLI_ERROR_USAGE ? CLI_USAGE : CLI_FAILED;
   if (error->domain == G_OPTION_ERROR)
     return CLI_USAGE;
+  if (error->domain == OMBUD_ESCROW_ERROR)
+    return error->code == OMBUD_ESCROW_ERROR_WRONG_KEY ? CLI_WRONG_PASSPHRASE
+           : error->code == OMBUD_ESCROW_ERROR_MALFORMED ? CLI_USAGE : CLI_FAILED;
+  if (error->domain == OMBUD_BUNDLE_ERROR)
+    return error->code == OMBUD_BUNDLE_ERROR_WRONG_PASSPHRASE ? CLI_WRONG_PASSPHRASE : CLI_FAILED;
   if (error->domain == OMBUD_SYNC_ERROR)
     return error->code == OMBUD_SYNC_ERROR_OFFLINE ? CLI_OFFLINE
            : error->code == OMBUD_SYNC_ERROR_REVOKED ? CLI_REVOKED : CLI_FAILED;

@@ -93,6 +93,12 @@ static const Entry entries[] = {
               "a coordinator admits a device after comparing its fingerprint" }, FALSE },
   { OFFICE, { NULL, "policy", "[--coordinators-read-client on|off]", 0, 0, cli_policy,
               "the organisation's policy; a coordinator sets it (default off)" }, FALSE },
+  { OFFICE, { NULL, "recovery-passphrase", "", 0, 0, cli_recovery_passphrase,
+              "an ombud's passphrase for the key bundle at the office (profile's, then the new one)" }, FALSE },
+  { OFFICE, { NULL, "recover-keys", "", 0, 0, cli_recover_keys,
+              "a replacement laptop gets its ombud's case keys back (profile's, then the recovery passphrase)" }, FALSE },
+  { OFFICE, { NULL, "recover-office", "", 0, 0, cli_recover_office,
+              "every coordinator laptop is gone: a new one takes over with the organisation recovery key" }, FALSE },
 
   { SYNC, { NULL, "conflicts", "[--json]", 0, 0, cli_conflicts, "edits made elsewhere at the same time" }, FALSE },
   { SYNC, { NULL, "resolve", "CONFLICT --keep mine|theirs", 1, 1, cli_resolve,

@@ -78,6 +78,8 @@ struct _OmbudOfficeBackendClass {
                                   gboolean all_cases, const char *ombud_id, gsize budget,
                                   gboolean *more, GError **error);
   gboolean    (*get_last_seq)    (OmbudOfficeBackend *self, gint64 *seq, GError **error);
+  GBytes     *(*list_held_ids)   (OmbudOfficeBackend *self, gint64 upto, guint64 device, gboolean all_cases,
+                                  const char *ombud_id, GError **error);
 
   gboolean  (*put_blob) (OmbudOfficeBackend *self, const char *name, GBytes *blob, GError **error);
   /* *blob = NULL when there is none by that name. */

@@ -215,6 +215,15 @@ GPtrArray *ombud_office_backend_list_changesets (OmbudOfficeBackend *self,
                                                  GError            **error);
 gint64     ombud_office_backend_get_last_seq    (OmbudOfficeBackend *self,
                                                  GError            **error);
+/* The ids (16 bytes each, end to end, in no set order) of what a device
+ * should hold at cursor upto: every changeset it wrote, and those with
+ * seq <= upto that list_changesets would route to it (PROTOCOL.md §10.2). */
+GBytes    *ombud_office_backend_list_held_ids   (OmbudOfficeBackend *self,
+                                                 gint64              upto,
+                                                 guint64             device,
+                                                 gboolean            all_cases,
+                                                 const char         *ombud_id,
+                                                 GError            **error);
 void       ombud_office_changeset_free          (OmbudOfficeChangeset *cs);
 
 /* Opaque blobs by name (e.g. the office key escrow sealed under the

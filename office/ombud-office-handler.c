@@ -20,6 +20,9 @@
 #include "ombud-error.h"
 #include "ombud-identity.h"
 #include "ombud-keyring.h"
+#include "ombud-office-digest.h"
+#include "ombud-office-escrow.h"
+#include "ombud-office-keybundle.h"
 #include "ombud-seal.h"
 #include "ombud-sync-message.h"
 
@@ -313,6 +316,7 @@ typedef struct {
   guint              *status;
   OmbudOfficeOutcome *outcome;
   GBytes             *refusal;   /* set by the first check that fails */
+  gboolean            own_too;   /* a resync: the device's own changesets come back too (§10.2) */
 } SyncCall;
 
 static gboolean
@@ -569,7 +573,8 @@ pull_changesets (SyncCall *call)
   budget = CLAMP (budget, MIN_BUDGET, MAX_BUDGET);
   resp->cursor = call->request->cursor;
   list = ombud_office_backend_list_changesets (call->backend, call->request->cursor,
-                                               call->device->device_id, is_coordinator (call->device),
+                                               call->own_too ? 0 : call->device->device_id,
+                                               is_coordinator (call->device),
                                                call->device->ombud_id, budget, &resp->more, &error);
   if (list == NULL)
     return storage_failed (call, error);
@@ -720,13 +725,48 @@ send_directory (SyncCall *call)
   return TRUE;
 }
 
+/* PROTOCOL.md §10.3: a coordinator laptop proving the recovery key is
+ * confirmed before its pushes are screened. */
+static gboolean
+recover_office (SyncCall *call)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (ombud_office_recovery_claim (call->backend, call->org->org_id, call->device, call->request, &error))
+    return TRUE;
+  if (g_error_matches (error, OMBUD_OFFICE_BUNDLE_ERROR, OMBUD_OFFICE_BUNDLE_ERROR_FORBIDDEN))
+    return deny (call, 403, "forbidden", "%s", error->message);
+  return storage_failed (call, error);
+}
+
+/* PROTOCOL.md §10: what devices keep at the office over time. */
+static gboolean
+serve_devices_over_time (SyncCall *call)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (ombud_office_key_bundle_serve (call->backend, call->device, call->request, call->response, &error)
+      && ombud_office_escrow_serve (call->backend, call->org->org_id, call->device, call->request, call->response,
+                                    &error)
+      && ombud_office_check_holds (call->backend, call->device, call->request, call->response, &call->own_too,
+                                   &error))
+    return TRUE;
+  if (error != NULL && error->domain == OMBUD_OFFICE_BACKEND_ERROR)
+    return storage_failed (call, error);
+  if (g_error_matches (error, OMBUD_OFFICE_BUNDLE_ERROR, OMBUD_OFFICE_BUNDLE_ERROR_FORBIDDEN))
+    return deny (call, 403, "forbidden", "%s", error->message);
+  if (g_error_matches (error, OMBUD_OFFICE_BUNDLE_ERROR, OMBUD_OFFICE_BUNDLE_ERROR_MALFORMED))
+    return deny (call, 400, "malformed", "%s", error->message);
+  return storage_failed (call, error);
+}
+
 static gboolean
 answer (SyncCall *call)
 {
   call->response->state = call->device->state;
   if (call->device->state != OMBUD_OFFICE_DEVICE_CONFIRMED)
     return TRUE;
-  return send_directory (call) && pull_changesets (call);
+  return send_directory (call) && serve_devices_over_time (call) && pull_changesets (call);
 }
 
 static GBytes *
@@ -769,8 +809,11 @@ screen_request (SyncCall                  *call,
       return g_bytes_ref (d->last_response);
     }
   if (h->time_ms <= d->last_request_ms)
+    /* The last time goes with it: a laptop restored from an old copy of its
+     * profile moves its clock past it and goes on (PROTOCOL.md §10.2). */
     return refuse (call->status, call->outcome, 409, "replayed",
-                   "the request is not newer than this device's last one");
+                   "the request is not newer than this device's last one (last %" G_GINT64_FORMAT ")",
+                   d->last_request_ms);
   return NULL;
 }
 
@@ -817,7 +860,7 @@ serve_request (SyncCall                  *call,
       ombud_office_backend_rollback (call->backend);
       return reply;
     }
-  if (decode_request (call, body) && take_pushed (call) && answer (call))
+  if (decode_request (call, body) && recover_office (call) && take_pushed (call) && answer (call))
     {
       *call->status = 200;
       reply = seal_response (call, h, tx);

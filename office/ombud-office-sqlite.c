@@ -142,6 +142,7 @@ typedef enum {
   STMT_CHANGESET_LAST_SEQ,
   STMT_BLOB_UPSERT,
   STMT_BLOB_SELECT,
+  STMT_CHANGESET_HELD_IDS,
   N_STMTS
 } StmtId;
 
@@ -202,6 +203,11 @@ static const char * const stmt_sql[N_STMTS] = {
   [STMT_BLOB_UPSERT] =
     "INSERT INTO blob (name, body) VALUES (?1, ?2) ON CONFLICT (name) DO UPDATE SET body = excluded.body",
   [STMT_BLOB_SELECT] = "SELECT body FROM blob WHERE name = ?1",
+  /* PROTOCOL.md §10.2: what a device should hold at cursor ?1 — what was
+   * routed to it up to there, and everything it wrote. */
+  [STMT_CHANGESET_HELD_IDS] =
+    "SELECT changeset_id FROM changeset WHERE author = ?2 OR (seq <= ?1 "
+    "AND (case_id = zeroblob (16) OR ?3 OR case_id IN (SELECT case_id FROM route WHERE ombud_id = ?4)))",
 };
 
 typedef struct {
@@ -1303,6 +1309,45 @@ sqlite_get_last_seq (OmbudOfficeBackend *backend,
   return select_int (SQL (backend), STMT_CHANGESET_LAST_SEQ, seq, "Reading the last changeset", error);
 }
 
+static GBytes *
+sqlite_list_held_ids (OmbudOfficeBackend *backend,
+                      gint64              upto,
+                      guint64             device,
+                      gboolean            all_cases,
+                      const char         *ombud_id,
+                      GError            **error)
+{
+  OmbudOfficeSqlite *self = SQL (backend);
+  const char *what = "Listing what a device holds";
+  g_autoptr(OfficeStmt) stmt = stmt_get (self, STMT_CHANGESET_HELD_IDS, error);
+  g_autoptr(GByteArray) ids = g_byte_array_new ();
+  gboolean found = TRUE;
+
+  if (stmt == NULL)
+    return NULL;
+  if (!bind_routing (stmt, upto, device, all_cases, ombud_id))
+    {
+      bind_fail (self, what, error);
+      return NULL;
+    }
+  while (TRUE)
+    {
+      guint8 id[16];
+
+      if (!step_row (self, stmt, &found, what, error))
+        return NULL;
+      if (!found)
+        break;
+      if (!column_fixed (stmt, 0, id, 16))
+        {
+          fail_damaged (self, what, error);
+          return NULL;
+        }
+      g_byte_array_append (ids, id, 16);
+    }
+  return g_byte_array_free_to_bytes (g_steal_pointer (&ids));
+}
+
 /* ---- blobs ---- */
 
 static gboolean
@@ -1611,6 +1656,7 @@ static const OmbudOfficeBackendClass sqlite_class = {
   .put_changeset = sqlite_put_changeset,
   .list_changesets = sqlite_list_changesets,
   .get_last_seq = sqlite_get_last_seq,
+  .list_held_ids = sqlite_list_held_ids,
   .put_blob = sqlite_put_blob,
   .get_blob = sqlite_get_blob,
 };

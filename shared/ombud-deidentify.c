@@ -153,14 +153,15 @@ ombud_deidentify_names_from_caseload (OmbudCaseload  *caseload,
 
 /* ---- names ------------------------------------------------------------------------ */
 
-/* Between two words of a whole name: spaces, hyphens, commas, full stops. */
+/* Between two words of a whole name: white space (a line break too),
+ * hyphens, commas, full stops. */
 static gboolean
 joins_name (const char *text,
             gsize       from,
             gsize       to)
 {
   for (gsize i = from; i < to; i++)
-    if (!strchr (" \t-,.", text[i]))
+    if (text[i] == '\0' || !strchr (" \t\r\n-,.", text[i]))
       return FALSE;
   return TRUE;
 }

@@ -13,8 +13,8 @@
  * "Lind-Öberg" is two words) and compared case-folded and NFC-normalised, so
  * "ÖBERG", "öberg" and a decomposed "Öberg" are one word, and whole words
  * only ("Öbergs" or "Lindström" do not match "Öberg" or "Lind").  A client's
- * whole name in sequence (words separated only by spaces, hyphens, commas
- * or full stops) is one warning spanning it.  A single word of a name is a
+ * whole name in sequence (words separated only by white space, hyphens,
+ * commas or full stops) is one warning spanning it.  A single word of a name is a
  * warning on its own only when it has at least 4 characters: "Bo", "Ek",
  * "Per" or "Li" are also ordinary words ("100 kr per månad") and would
  * warn on every other report.

@@ -208,6 +208,17 @@ store_key (OmbudKeyring  *self,
   return finish (self, stmt, sqlite3_step (stmt), error);
 }
 
+gboolean
+ombud_keyring_import (OmbudKeyring  *self,
+                      OmbudKeyKind   kind,
+                      guint32        epoch,
+                      const guint8   subject[OMBUD_SUBJECT_SIZE],
+                      const guint8   key[OMBUD_KEY_SIZE],
+                      GError       **error)
+{
+  return check_name (kind, epoch, subject, error) && store_key (self, kind, epoch, subject, key, error);
+}
+
 OmbudSecret *
 ombud_keyring_lookup (OmbudKeyring  *self,
                       OmbudKeyKind   kind,

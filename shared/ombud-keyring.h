@@ -66,6 +66,16 @@ gboolean      ombud_keyring_destroy_case_key   (OmbudKeyring   *self,
                                                 const char     *case_id,
                                                 GError        **error);
 
+/* Keeps a key recovered from outside the grant path (the ombud's key
+ * bundle, the office key escrow): the same key again is fine, another key
+ * under that name is CONFLICT. */
+gboolean      ombud_keyring_import             (OmbudKeyring   *self,
+                                                OmbudKeyKind    kind,
+                                                guint32         epoch,
+                                                const guint8    subject[OMBUD_SUBJECT_SIZE],
+                                                const guint8    key[OMBUD_KEY_SIZE],
+                                                GError        **error);
+
 /* The key named (kind, epoch, subject), in locked memory; NULL and
  * MISSING_KEY when this device does not hold it.  Case keys have epoch 0. */
 OmbudSecret  *ombud_keyring_lookup             (OmbudKeyring   *self,

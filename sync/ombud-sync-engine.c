@@ -24,7 +24,10 @@
 #include "ombud-main-context.h"
 #include "ombud-seal.h"
 #include "ombud-sql.h"
+#include "ombud-sync-digest.h"
 #include "ombud-sync-directory.h"
+#include "ombud-sync-escrow.h"
+#include "ombud-sync-keybundle.h"
 #include "ombud-sync-message.h"
 #include "ombud-sync-outbox.h"
 #include "ombud-sync-private.h"
@@ -82,6 +85,8 @@ typedef struct {
   OmbudHttp         *http;
   GCancellable      *cancellable;
   GArray            *outgoing_sent;   /* gint64 seq of sync_outgoing rows in the request */
+  gboolean           replayed;        /* refused as older than the last request the office took */
+  guint              number;          /* of this round in the sync, from 0 */
   gboolean           escrow_sent;
   gboolean           wants_client;    /* an ombud's device, or a coordinator's the policy lets read */
   gboolean           again;
@@ -440,6 +445,12 @@ build_request (Round   *round,
         }
     }
   add_escrow (round, req);
+  if (!ombud_sync_escrow_request (round->engine->caseload, config, req, error))
+    return NULL;
+  if (config->state == OMBUD_SYNC_STATE_CONFIRMED
+      && (!ombud_sync_key_bundle_request (round->engine->caseload, config, req, error)
+          || !ombud_sync_digest_request (round->engine->caseload, config, req, round->number == 0, error)))
+    return NULL;
   return g_steal_pointer (&req);
 }
 
@@ -739,8 +750,10 @@ apply_response (Round              *round,
 {
   OmbudSyncConfig *config = round->config;
   sqlite3 *db = db_of (round->engine);
+  OmbudStore *store = ombud_caseload_get_store (round->engine->caseload);
   guint keys_before, new_keys = 0, waiting = 0;
   gboolean directory_moved = resp->directory > config->directory;
+  gboolean retry_due = ombud_sync_held_retry_due (store);
   gboolean ok;
 
   if (!ombud_vfs_exec (db, "BEGIN IMMEDIATE", error))
@@ -751,10 +764,13 @@ apply_response (Round              *round,
        && forget_sent (round, resp, error)
        && (!round->escrow_sent
            || ombud_vfs_exec (db, "DELETE FROM kv WHERE key = 'sync.escrow_pending'", error))
+       && ombud_sync_key_bundle_response (round->engine->caseload, config, resp, error)
+       && ombud_sync_escrow_response (round->engine->caseload, config, resp, error)
        && apply_pulled (round, resp, error)
        && take_late_grants (round, resp, &waiting, error)
-       && (((new_keys = count_keys (db) - MIN (keys_before, count_keys (db))) == 0 && !directory_moved)
-           || retry_held (round, error))
+       && (((new_keys = count_keys (db) - MIN (keys_before, count_keys (db))) == 0 && !directory_moved
+            && !retry_due)
+           || (retry_held (round, error) && (!retry_due || ombud_sync_held_retry_done (store, error))))
        && rotate_office_key (round, resp, error)
        /* What came in may call for keys to go out: a new trusted laptop of
         * this ombud, a case assigned, the policy turned on. */
@@ -766,7 +782,8 @@ apply_response (Round              *round,
         config->directory = MAX (config->directory, resp->directory);
       config->cursor = resp->cursor;
       config->last_success_ms = g_get_real_time () / 1000;
-      ok = ombud_sync_config_save (ombud_caseload_get_store (round->engine->caseload), config, error)
+      ok = ombud_sync_digest_response (round->engine->caseload, config, resp, &round->again, error)
+           && ombud_sync_config_save (ombud_caseload_get_store (round->engine->caseload), config, error)
            && ombud_vfs_exec (db, "COMMIT", error);
     }
   if (!ok)
@@ -868,6 +885,30 @@ wipe_profile (OmbudStore *store)
     }
 }
 
+/* PROTOCOL.md §10.2: a profile restored from an old copy sends request
+ * times the office has seen; it takes the office's last one and goes on.
+ * The line is not authenticated, so it can only move the clock forward,
+ * and not beyond what a signed 64-bit time holds. */
+static gboolean
+catch_up_request_time (Round       *round,
+                       const char  *line,
+                       GError     **error)
+{
+  const char *last = strstr (line, "(last ");
+  gint64 office_last;
+  char *end = NULL;
+
+  if (!g_str_has_prefix (line, "replayed ") || last == NULL)
+    return TRUE;
+  office_last = g_ascii_strtoll (last + 6, &end, 10);
+  if (end == last + 6 || *end != ')' || office_last <= round->config->last_request_ms
+      || office_last >= G_MAXINT64 / 2)
+    return TRUE;
+  round->config->last_request_ms = office_last;
+  round->replayed = TRUE;
+  return ombud_sync_config_save (ombud_caseload_get_store (round->engine->caseload), round->config, error);
+}
+
 static gboolean
 handle_refusal (Round                      *round,
                 OmbudHttpResponse          *http,
@@ -896,6 +937,8 @@ handle_refusal (Round                      *round,
   g_strchomp (g_strdelimit (line, "\r\n", ' '));
   if (!g_utf8_validate (line, -1, NULL))
     g_clear_pointer (&line, g_free);
+  if (http->status == 409 && line != NULL && !catch_up_request_time (round, line, error))
+    return FALSE;
   if (http->status >= 500)
     return ombud_fail (error, OMBUD_SYNC_ERROR, OMBUD_SYNC_ERROR_OFFLINE, "the office is unavailable (HTTP %u): %s",
                  http->status, line ? line : "");
@@ -982,7 +1025,11 @@ sync_round (Round   *round,
   /* The policy now lets this coordinator read the client tier: what came
    * before without it comes again, whole (PROTOCOL.md §6). */
   if (round->wants_client && !round->config->client_access)
-    round->config->cursor = 0;
+    {
+      round->config->cursor = 0;
+      if (!ombud_sync_digest_reset (ombud_caseload_get_store (round->engine->caseload), error))
+        return FALSE;
+    }
   round->config->client_access = round->wants_client;
   g_array_set_size (round->outgoing_sent, 0);
   if (!ombud_identity_session_keys (me, round->config->office_box_pk, &rx, &tx))
@@ -1077,13 +1124,24 @@ run_rounds (OmbudSyncEngine  *self,
   g_autoptr(GArray) sent = g_array_new (FALSE, FALSE, sizeof (gint64));
   Round round = { .engine = self, .config = config, .http = http, .cancellable = cancellable,
                   .outgoing_sent = sent };
+  gboolean caught_up = FALSE;
 
   for (guint n = 0; n < MAX_ROUNDS; n++)
     {
       if (g_cancellable_set_error_if_cancelled (cancellable, error))
         return FALSE;
+      round.replayed = FALSE;
+      round.number = n;
       if (!sync_round (&round, error))
-        return FALSE;
+        {
+          /* Once: with its clock past the office's last, the round again. */
+          if (!round.replayed || caught_up)
+            return FALSE;
+          caught_up = TRUE;
+          g_clear_error (error);
+          n--;
+          continue;
+        }
       if (!round.again || config->state != OMBUD_SYNC_STATE_CONFIRMED)
         return TRUE;
     }

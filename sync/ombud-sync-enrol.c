@@ -15,6 +15,7 @@
 #include "ombud-sql.h"
 #include "ombud-sync-directory.h"
 #include "ombud-sync-engine.h"
+#include "ombud-sync-escrow.h"
 #include "ombud-sync-message.h"
 #include "ombud-sync-private.h"
 #include "ombud-sync-state.h"
@@ -28,6 +29,7 @@
 static char *
 make_recovery (OmbudKeyring  *keyring,
                OmbudStore    *store,
+               const guint8   org_id[16],
                GError       **error)
 {
   static const guint8 team[16];
@@ -59,7 +61,8 @@ make_recovery (OmbudKeyring  *keyring,
                                               ombud_secret_get_data (wrap));
   for (guint i = 0; i < sizeof sealed; i++)
     g_string_append_printf (hex, "%02x", sealed[i]);
-  if (!ombud_store_put (store, "sync.escrow_pending", hex->str, error))
+  if (!ombud_store_put (store, "sync.escrow_pending", hex->str, error)
+      || !ombud_sync_escrow_found (store, org_id, random, error))
     return g_string_free (text, TRUE), NULL;
   return g_string_free (text, FALSE);
 }
@@ -114,8 +117,32 @@ found_organisation (OmbudCaseload    *caseload,
   bytes = ombud_cert_make (&cert, me);
   if (!ombud_sync_outgoing_add (ombud_caseload_get_store (caseload), OMBUD_OUTGOING_CERT, bytes, error))
     return FALSE;
-  *recovery_key = make_recovery (keyring, ombud_caseload_get_store (caseload), error);
+  *recovery_key = make_recovery (keyring, ombud_caseload_get_store (caseload), config->org_id, error);
   return *recovery_key != NULL;
+}
+
+/* PROTOCOL.md §10.3: a laptop that proved the organisation's recovery key
+ * and restored the office key stands where the first coordinator stood:
+ * its own confirmer, its own ombud record, a certificate of itself. */
+gboolean
+ombud_sync_take_over_as_coordinator (OmbudCaseload    *caseload,
+                                     OmbudSyncConfig  *config,
+                                     GError          **error)
+{
+  OmbudIdentity *me = ombud_keyring_get_identity (ombud_caseload_get_keyring (caseload));
+  OmbudCert cert = { .role = OMBUD_DEVICE_ROLE_COORDINATOR };
+  g_autoptr(GBytes) bytes = NULL;
+
+  config->state = OMBUD_SYNC_STATE_CONFIRMED;
+  config->confirmer = ombud_identity_get_device_id (me);
+  if (config->ombud_id == NULL)
+    config->ombud_id = ombud_for_person (caseload, config->person, 1, error);
+  if (config->ombud_id == NULL || !ombud_uuid_parse (config->ombud_id, cert.ombud_id))
+    return FALSE;
+  memcpy (cert.sign_pk, ombud_identity_get_sign_pk (me), 32);
+  memcpy (cert.box_pk, ombud_identity_get_box_pk (me), 32);
+  bytes = ombud_cert_make (&cert, me);
+  return ombud_sync_outgoing_add (ombud_caseload_get_store (caseload), OMBUD_OUTGOING_CERT, bytes, error);
 }
 
 static OmbudEnrolResponse *

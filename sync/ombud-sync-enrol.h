@@ -9,6 +9,7 @@
 
 #include "ombud-caseload.h"
 #include "ombud-http.h"
+#include "ombud-sync-state.h"
 
 G_BEGIN_DECLS
 
@@ -30,5 +31,11 @@ gboolean         ombud_sync_confirm                 (OmbudCaseload    *caseload,
                                                      guint64           device_id,
                                                      const char       *ombud_id,
                                                      GError          **error);
+
+/* After a recovery of the office key (PROTOCOL.md §10.3): this coordinator
+ * laptop certifies itself and is its own confirmer, as the first was. */
+gboolean         ombud_sync_take_over_as_coordinator (OmbudCaseload    *caseload,
+                                                      OmbudSyncConfig  *config,
+                                                      GError          **error);
 
 G_END_DECLS

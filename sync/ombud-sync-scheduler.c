@@ -233,10 +233,11 @@ ombud_sync_scheduler_init (OmbudSyncScheduler *self)
 OmbudSyncScheduler *
 ombud_sync_scheduler_new (GNetworkMonitor *monitor)
 {
-  OmbudSyncScheduler *self = g_object_new (OMBUD_TYPE_SYNC_SCHEDULER, NULL);
+  OmbudSyncScheduler *self;
 
-  g_return_val_if_fail (monitor == NULL || G_IS_NETWORK_MONITOR (monitor), self);
+  g_return_val_if_fail (monitor == NULL || G_IS_NETWORK_MONITOR (monitor), NULL);
 
+  self = g_object_new (OMBUD_TYPE_SYNC_SCHEDULER, NULL);
   self->monitor = g_object_ref (monitor ? monitor : g_network_monitor_get_default ());
   g_signal_connect (self->monitor, "network-changed", G_CALLBACK (on_network_changed), self);
   /* Online at start: sync once the window's loop runs. */

@@ -149,6 +149,7 @@ test_names (void)
     { "ÖBERG ringde", "name:ÖBERG" },
     { "Samtal med O\xcc\x88" "berg om bostaden", "name:O\xcc\x88" "berg" },   /* decomposed Ö */
     { "Karin, Öberg.", "name:Karin, Öberg" },
+    { "Karin\nÖberg", "name:Karin\nÖberg" },
     { "Karin har ingen god man", "name:Karin" },
     { "Anna-Lena Sjöberg fick avslag", "name:Anna-Lena Sjöberg" },
     { "Per Ek kom inte", "name:Per Ek" },

@@ -1384,9 +1384,28 @@ test_revoked (void)
   g_assert_cmpuint (epoch, ==, 2);
   g_assert_true (office_part_opens (after_revocation, new_key, &epoch));
 
-  /* And the team goes on: Anna's note reaches the coordinator. */
+  /* And the team goes on: Anna's note reaches the coordinator, and the
+   * remaining devices converge — a team record written after the rotation
+   * too, which every one of them opens under epoch 2. */
   sync_ok (t->coord);
   g_assert_cmpint (test_laptop_count (t->coord, "SELECT count(*) FROM note"), >=, 1);
+  {
+    g_autofree char *m = ombud_caseload_add_municipality (t->coord->replica->caseload, "2361", "Härjedalen",
+                                                          10000, &error);
+    g_assert_no_error (error);
+  }
+  sync_ok (t->coord);
+  sync_ok (t->a1);
+  sync_ok (t->b1);
+  sync_ok (t->coord);
+  g_assert_cmpint (test_laptop_count (t->b1, "SELECT count(*) FROM municipality WHERE name = 'Härjedalen'"), ==, 1);
+  test_laptops_assert_same (t->coord, t->a1, "%s", "SELECT id, code, name FROM municipality ORDER BY id");
+  test_laptops_assert_same (t->coord, t->b1, "%s", "SELECT id, code, name FROM municipality ORDER BY id");
+  test_laptops_assert_same (t->coord, t->a1, "%s",
+                            "SELECT id, municipality_id, gender, birth_year, assigned_ombud FROM client_case ORDER BY id");
+  test_laptops_assert_same (t->a1, t->coord, "%s", "SELECT id, case_id FROM note ORDER BY id");
+  g_assert_cmpint (test_laptop_count (t->a1, "SELECT count(*) FROM sync_held"), ==, 0);
+  g_assert_cmpint (test_laptop_count (t->b1, "SELECT count(*) FROM sync_held"), ==, 0);
   sodium_memzero (old_key, sizeof old_key);
   sodium_memzero (new_key, sizeof new_key);
 }

@@ -1,0 +1,28 @@
+/* ombud-office-digest.h: the office's side of divergence repair
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * sync/PROTOCOL.md §10.2.
+ */
+#pragma once
+
+#include <glib.h>
+
+#include "ombud-office-backend.h"
+#include "ombud-sync-message.h"
+
+G_BEGIN_DECLS
+
+/* When the request carries "holds", compares it with what the device should
+ * hold at the request's cursor (everything it wrote, less what this request
+ * pushed, and what was routed to it up to there) and, on a mismatch, tells
+ * it to resync.  *own_too: the request asks for its own changesets back (a
+ * resync).  Inside the request's transaction. */
+gboolean  ombud_office_check_holds (OmbudOfficeBackend      *backend,
+                                    const OmbudOfficeDevice *device,
+                                    OmbudSyncRequest        *request,
+                                    OmbudSyncResponse       *response,
+                                    gboolean                *own_too,
+                                    GError                 **error);
+
+G_END_DECLS
