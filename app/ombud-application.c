@@ -210,6 +210,21 @@ reminders_timer_fired (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+/* The worker runs one job at a time: the case list goes first, then the
+ * sync and the reminders. */
+#define AFTER_UNLOCK_MS 1500
+
+static gboolean
+after_unlock (gpointer user_data)
+{
+  OmbudApplication *self = user_data;
+
+  self->reminders_timer = g_timeout_add_seconds (REMINDERS_CHECK_SECONDS, reminders_timer_fired, self);
+  start_sync (self, FALSE);
+  check_reminders (self);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 unlocked_changed (OmbudSession     *session,
                   GParamSpec       *pspec,
@@ -217,11 +232,8 @@ unlocked_changed (OmbudSession     *session,
 {
   (void) pspec;
   g_clear_handle_id (&self->reminders_timer, g_source_remove);
-  if (!ombud_session_get_unlocked (session))
-    return;
-  start_sync (self, FALSE);
-  check_reminders (self);
-  self->reminders_timer = g_timeout_add_seconds (REMINDERS_CHECK_SECONDS, reminders_timer_fired, self);
+  if (ombud_session_get_unlocked (session))
+    self->reminders_timer = g_timeout_add (AFTER_UNLOCK_MS, after_unlock, self);
 }
 
 /* ---- locking -------------------------------------------------------------- */

@@ -451,8 +451,9 @@ ombud_window_new (OmbudApplication *app)
   ombud_unlock_page_set_session (self->unlock_page, self->session);
   ombud_setup_page_set_session (self->setup_page, self->session);
   ombud_sync_button_set_session (self->sync_button, self->session);
-  add_views (self);
+  /* First to ask when the profile opens: the list is what the user waits for. */
   ombud_case_list_set_session (self->case_list, self->session);
+  add_views (self);
   g_signal_connect_object (self->session, "notify::unlocked", G_CALLBACK (unlocked_changed), self,
                            G_CONNECT_SWAPPED);
   for (guint i = 0; i < 4; i++)
