@@ -15,6 +15,7 @@
 #include "ombud-case-page.h"
 #include "ombud-close-case-dialog.h"
 #include "ombud-contact-dialog.h"
+#include "ombud-preferences-window.h"
 #include "ombud-case-summary.h"
 #include "ombud-new-case-dialog.h"
 #include "ombud-sql.h"
@@ -23,6 +24,7 @@
 
 #define CLIENT "Anna Testsson"
 #define NOTE_WORD "Kronofogden"
+#define NEW_PASSPHRASE "ett nytt lösenord för hösten"
 
 typedef struct {
   char             *dir;
@@ -443,6 +445,54 @@ close_it (Fixture *f)
   g_assert_cmpuint (rows (f->window), ==, 0);
 }
 
+static gboolean
+passphrase_changed (gpointer data)
+{
+  return g_strcmp0 (adw_preferences_row_get_title (data), "Use at least 8 characters") == 0;
+}
+
+/* Step 8: the passphrase changes in the preferences (on the worker); the
+ * old one no longer opens the profile, the new one does. */
+static void
+change_passphrase (Fixture *f)
+{
+  GtkWindow *prefs;
+  AdwPreferencesRow *status;
+  g_autoptr(OmbudStore) store = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_action_group_activate_action (G_ACTION_GROUP (f->app), "preferences", NULL);
+  ui_settle (f->session);
+  prefs = ui_find_window (OMBUD_TYPE_PREFERENCES_WINDOW);
+  g_assert_nonnull (prefs);
+  status = ui_child (prefs, OMBUD_TYPE_PREFERENCES_WINDOW, "passphrase_status_row");
+  ui_set_text (ui_child (prefs, OMBUD_TYPE_PREFERENCES_WINDOW, "current_row"), UI_TEST_PASSPHRASE);
+  ui_set_text (ui_child (prefs, OMBUD_TYPE_PREFERENCES_WINDOW, "new_row"), NEW_PASSPHRASE);
+  ui_set_text (ui_child (prefs, OMBUD_TYPE_PREFERENCES_WINDOW, "repeat_row"), NEW_PASSPHRASE "!");
+  g_assert_false (gtk_widget_get_sensitive (ui_child (prefs, OMBUD_TYPE_PREFERENCES_WINDOW, "change_button")));
+  ui_set_text (ui_child (prefs, OMBUD_TYPE_PREFERENCES_WINDOW, "repeat_row"), NEW_PASSPHRASE);
+  ui_click (ui_child (prefs, OMBUD_TYPE_PREFERENCES_WINDOW, "change_button"));
+  /* Handed over and gone from the rows at once. */
+  g_assert_cmpstr (gtk_editable_get_text (ui_child (prefs, OMBUD_TYPE_PREFERENCES_WINDOW, "new_row")), ==, "");
+  ui_wait (passphrase_changed, status, "the passphrase change");
+  gtk_window_destroy (prefs);
+
+  g_action_group_activate_action (G_ACTION_GROUP (f->app), "lock", NULL);
+  ui_settle (f->session);
+  store = ombud_store_new (f->dir);
+  g_assert_false (ombud_store_unlock (store, UI_TEST_PASSPHRASE, &error));
+  g_assert_error (error, OMBUD_STORE_ERROR, OMBUD_STORE_ERROR_WRONG_PASSPHRASE);
+  g_clear_error (&error);
+  g_assert_true (ombud_store_unlock (store, NEW_PASSPHRASE, &error));
+  g_assert_no_error (error);
+  ombud_store_lock (store);
+
+  ui_set_text (ui_child (ombud_window_get_unlock_page (f->window), OMBUD_TYPE_UNLOCK_PAGE, "entry"), NEW_PASSPHRASE);
+  ui_click (ui_child (ombud_window_get_unlock_page (f->window), OMBUD_TYPE_UNLOCK_PAGE, "unlock_button"));
+  wait_page (f->window, "main");
+  ui_settle (f->session);
+}
+
 /* The window locks itself after the auto-lock time without input. */
 static void
 auto_lock (Fixture *f)
@@ -479,6 +529,7 @@ scripted_session (OmbudApplication *app,
   lock (f);
   unlock (f);
   close_it (f);
+  change_passphrase (f);
   auto_lock (f);
 }
 

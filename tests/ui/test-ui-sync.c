@@ -264,11 +264,60 @@ test_sync_in_window (void)
   test_office_free (f.office);
 }
 
+/* The organisation's first coordinator enrols through the window: the
+ * recovery key is shown once, Continue waits for "written down", and the
+ * key leaves the screen afterwards. */
+static void
+first_coordinator (OmbudApplication *app,
+                   OmbudWindow      *window,
+                   gpointer          data)
+{
+  TestOffice *office = data;
+  OmbudSetupPage *setup = ombud_window_get_setup_page (window);
+  OmbudSession *session = ombud_application_get_session (app);
+  g_autofree char *code = test_office_invite (office, "Eva Strand", TRUE);
+  gpointer enrol_step[] = { setup, "enrol" };
+  gpointer fingerprints_step[] = { setup, "fingerprints" };
+  GtkLabel *key = ui_child (setup, OMBUD_TYPE_SETUP_PAGE, "recovery_label");
+  GtkWidget *done = ui_child (setup, OMBUD_TYPE_SETUP_PAGE, "recovery_done_button");
+
+  ui_set_text (ui_child (setup, OMBUD_TYPE_SETUP_PAGE, "passphrase_row"), UI_TEST_PASSPHRASE);
+  ui_set_text (ui_child (setup, OMBUD_TYPE_SETUP_PAGE, "repeat_row"), UI_TEST_PASSPHRASE);
+  ui_click (ui_child (setup, OMBUD_TYPE_SETUP_PAGE, "create_button"));
+  ui_wait (step_is, enrol_step, "the enrol step");
+  ui_set_text (ui_child (setup, OMBUD_TYPE_SETUP_PAGE, "url_row"), office->url);
+  ui_set_text (ui_child (setup, OMBUD_TYPE_SETUP_PAGE, "code_row"), code);
+  ui_click (ui_child (setup, OMBUD_TYPE_SETUP_PAGE, "enrol_button"));
+  ui_wait (step_is, fingerprints_step, "the fingerprints");
+  ui_settle (session);
+  g_assert_true (ombud_session_get_enrolled (session));
+  ui_click (ui_child (setup, OMBUD_TYPE_SETUP_PAGE, "fingerprints_done_button"));
+  g_assert_cmpstr (ombud_setup_page_get_step (setup), ==, "recovery");
+  g_assert_cmpstr (ombud_window_get_page (window), ==, "setup");
+  g_assert_cmpuint (strlen (gtk_label_get_label (key)), >=, 16);
+  g_assert_false (gtk_widget_get_sensitive (done));
+  gtk_check_button_set_active (ui_child (setup, OMBUD_TYPE_SETUP_PAGE, "recovery_check"), TRUE);
+  ui_click (done);
+  g_assert_cmpstr (ombud_window_get_page (window), ==, "main");
+  g_assert_cmpstr (gtk_label_get_label (key), ==, "");
+}
+
+static void
+test_first_coordinator (void)
+{
+  g_autoptr(TestOffice) office = test_office_new (NULL, NULL);
+  g_autofree char *dir = test_make_tmp_dir ("ombud-ui-first-XXXXXX");
+
+  ui_app_run (dir, first_coordinator, office);
+  test_rm_rf (dir);
+}
+
 int
 main (int    argc,
       char **argv)
 {
   ui_test_init (&argc, &argv);
   g_test_add_func ("/ui/sync/office-on-loopback", test_sync_in_window);
+  g_test_add_func ("/ui/sync/first-coordinator", test_first_coordinator);
   return g_test_run ();
 }
