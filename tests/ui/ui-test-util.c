@@ -294,7 +294,7 @@ ui_screenshot (GtkWidget  *widget,
   g_autoptr(GtkSnapshot) snapshot = NULL;
   g_autoptr(GskRenderNode) node = NULL;
   g_autoptr(GdkTexture) texture = NULL;
-  int width, height;
+  int width = 0, height = 0;
 
   if (dir == NULL)
     return;
