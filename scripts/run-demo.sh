@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Sets up and runs Ombud on a demo team. Until the window exists (see the
-# issues), that is ombud-cli and ombud-office: an office on its embedded
-# SQLite store, the coordinator's laptop holding a made-up PO team in
-# Jämtland with about three years of cases, and an ombud's laptop that is
+# Sets up and runs Ombud on a demo team: an office (ombud-office) on its
+# embedded SQLite store, the coordinator's laptop holding a made-up PO team
+# in Jämtland with about three years of cases, and an ombud's laptop that is
 # enrolled, confirmed and synced, so that her own caseload — and only hers —
-# arrives on it. A second run reuses all three.
+# arrives on it. Then the window (ombud) opens on her laptop while the
+# office keeps running, so a sync can be seen. Without a display it stops
+# after the command-line demo. A second run reuses all three.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,6 +14,7 @@ scripts/build.sh build
 
 cli=build/app/ombud-cli
 office_bin=build/office/ombud-office
+window_bin=build/ui/ombud
 base=${OMBUD_DEMO_DIR:-${XDG_DATA_HOME:-$HOME/.local/share}/ombud/demo-team}
 port=${OMBUD_DEMO_PORT:-8470}
 coord="$base/coordinator"
@@ -80,3 +82,20 @@ Try: $cli --profile $ombud --help
 The office stops with this script; start it again with
   $office_bin --data $office serve --listen 127.0.0.1:$port
 TEXT
+
+if [[ -z "${DISPLAY:-}" && -z "${WAYLAND_DISPLAY:-}" ]]; then
+  cat <<TEXT
+
+No display (\$DISPLAY and \$WAYLAND_DISPLAY are unset): the window is not opened.
+On a desktop, this script opens it on Karin Öberg's laptop; by hand:
+  $window_bin --profile $ombud
+TEXT
+  exit 0
+fi
+
+# The window on Karin's laptop; the office runs until it is closed, so
+# "Sync Now" in the header bar reaches it. The settings schema comes from
+# the build (nothing is installed).
+say "ombud --profile $ombud   # unlock with: $passphrase"
+GSETTINGS_SCHEMA_DIR="$PWD/build/data${GSETTINGS_SCHEMA_DIR:+:$GSETTINGS_SCHEMA_DIR}" \
+  "$window_bin" --profile "$ombud"

@@ -12,6 +12,8 @@ packages=(
   libcurl4-openssl-dev libmicrohttpd-dev
   # the window (app/, ui/)
   libgtk-4-dev libadwaita-1-dev
+  # the window's resources (xml-stripblanks)
+  libxml2-utils
   # tests: the window under a virtual X display, with a session bus
   xvfb xauth dbus dbus-x11 adwaita-icon-theme fonts-cantarell librsvg2-common
   # tests: the closed case's PDF export is read back as text

@@ -327,7 +327,7 @@ count_element (GMarkupParseContext *context G_GNUC_UNUSED,
                GError             **error G_GNUC_UNUSED)
 {
   LangCount *count = user_data;
-  const char *translatable[] = { "summary", "p", "li", "caption" };
+  const char *translatable[] = { "summary", "p", "li", "caption", NULL };
   const char *lang = NULL;
   GHashTable *table;
 

@@ -1,0 +1,161 @@
+/* ombud-unlock-page.c: the passphrase that opens the profile
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The session derives the key on its worker (about half a second); the
+ * page shows a spinner meanwhile.  The entry's text is cleared right after
+ * it is handed over, so the passphrase stays in the session's locked
+ * memory only.
+ */
+#include "ombud-unlock-page.h"
+
+#include <glib/gi18n.h>
+
+#include "ombud-store.h"
+
+struct _OmbudUnlockPage
+{
+  AdwBin        parent_instance;
+
+  GtkEditable  *entry;
+  GtkLabel     *error_label;
+  GtkButton    *unlock_button;
+  GtkSpinner   *spinner;
+
+  OmbudSession *session;
+  GCancellable *cancellable;
+  gboolean      busy;
+};
+
+G_DEFINE_FINAL_TYPE (OmbudUnlockPage, ombud_unlock_page, ADW_TYPE_BIN)
+
+gboolean
+ombud_unlock_page_get_busy (OmbudUnlockPage *self)
+{
+  g_return_val_if_fail (OMBUD_IS_UNLOCK_PAGE (self), FALSE);
+  return self->busy;
+}
+
+static void
+set_busy (OmbudUnlockPage *self,
+          gboolean         busy)
+{
+  self->busy = busy;
+  gtk_widget_set_visible (GTK_WIDGET (self->spinner), busy);
+  gtk_spinner_set_spinning (self->spinner, busy);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->unlock_button),
+                            !busy && *gtk_editable_get_text (self->entry) != '\0');
+}
+
+static void
+show_error (OmbudUnlockPage *self,
+            const char      *message)
+{
+  gtk_label_set_label (self->error_label, message);
+  gtk_widget_set_visible (GTK_WIDGET (self->error_label), message != NULL);
+  if (message != NULL)
+    gtk_widget_add_css_class (GTK_WIDGET (self->entry), "error");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (self->entry), "error");
+}
+
+void
+ombud_unlock_page_reset (OmbudUnlockPage *self)
+{
+  g_return_if_fail (OMBUD_IS_UNLOCK_PAGE (self));
+  gtk_editable_set_text (self->entry, "");
+  show_error (self, NULL);
+  gtk_widget_grab_focus (GTK_WIDGET (self->entry));
+}
+
+static void
+unlock_done (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  g_autoptr(OmbudUnlockPage) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (ombud_session_unlock_finish (OMBUD_SESSION (source), result, &error))
+    {
+      set_busy (self, FALSE);
+      return;
+    }
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  set_busy (self, FALSE);
+  if (g_error_matches (error, OMBUD_STORE_ERROR, OMBUD_STORE_ERROR_WRONG_PASSPHRASE))
+    show_error (self, _("Wrong passphrase. Try again."));
+  else if (g_error_matches (error, OMBUD_STORE_ERROR, OMBUD_STORE_ERROR_BUSY))
+    show_error (self, _("This profile is open in another program. Close it there first."));
+  else
+    {
+      /* Translators: %s says why the profile could not be opened */
+      g_autofree char *message = g_strdup_printf (_("The profile could not be opened: %s"), error->message);
+      show_error (self, message);
+    }
+  gtk_widget_grab_focus (GTK_WIDGET (self->entry));
+}
+
+static void
+unlock (OmbudUnlockPage *self)
+{
+  const char *passphrase = gtk_editable_get_text (self->entry);
+
+  if (self->session == NULL || self->busy || *passphrase == '\0')
+    return;
+  g_clear_object (&self->cancellable);
+  self->cancellable = g_cancellable_new ();
+  ombud_session_unlock_async (self->session, passphrase, self->cancellable, unlock_done, g_object_ref (self));
+  gtk_editable_set_text (self->entry, "");
+  show_error (self, NULL);
+  set_busy (self, TRUE);
+}
+
+static void
+text_changed (OmbudUnlockPage *self)
+{
+  gtk_widget_set_sensitive (GTK_WIDGET (self->unlock_button),
+                            !self->busy && *gtk_editable_get_text (self->entry) != '\0');
+}
+
+void
+ombud_unlock_page_set_session (OmbudUnlockPage *self,
+                               OmbudSession    *session)
+{
+  g_return_if_fail (OMBUD_IS_UNLOCK_PAGE (self));
+  g_set_object (&self->session, session);
+}
+
+static void
+ombud_unlock_page_dispose (GObject *object)
+{
+  OmbudUnlockPage *self = OMBUD_UNLOCK_PAGE (object);
+
+  if (self->cancellable != NULL)
+    g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  g_clear_object (&self->session);
+  G_OBJECT_CLASS (ombud_unlock_page_parent_class)->dispose (object);
+}
+
+static void
+ombud_unlock_page_class_init (OmbudUnlockPageClass *klass)
+{
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  G_OBJECT_CLASS (klass)->dispose = ombud_unlock_page_dispose;
+  gtk_widget_class_set_template_from_resource (widget_class, "/se/ombud/Ombud/ombud-unlock-page.ui");
+  gtk_widget_class_bind_template_child (widget_class, OmbudUnlockPage, entry);
+  gtk_widget_class_bind_template_child (widget_class, OmbudUnlockPage, error_label);
+  gtk_widget_class_bind_template_child (widget_class, OmbudUnlockPage, unlock_button);
+  gtk_widget_class_bind_template_child (widget_class, OmbudUnlockPage, spinner);
+  gtk_widget_class_bind_template_callback (widget_class, unlock);
+  gtk_widget_class_bind_template_callback (widget_class, text_changed);
+}
+
+static void
+ombud_unlock_page_init (OmbudUnlockPage *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+}
