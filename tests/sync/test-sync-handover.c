@@ -440,8 +440,9 @@ reassign (gboolean consent)
   assert_office_tier (s->bertil, &truth, s->x);
   assert_office_tier (s->coord, &truth, s->x);
   /* A case that changed hands is not divergence (PROTOCOL.md §10.2): what
-   * each laptop holds still matches what the office says it should, so
-   * none of them pulls everything again, now or later. */
+   * each laptop wrote and the office took is what the office says it is,
+   * however the case's changesets reached each, so none of them pulls
+   * everything again, now or later. */
   for (int i = 0; i < 3; i++)
     {
       test_laptop_sync (s->anna);
