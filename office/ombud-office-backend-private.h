@@ -83,8 +83,7 @@ struct _OmbudOfficeBackendClass {
                                   gboolean all_cases, const char *ombud_id, gsize budget,
                                   gboolean *more, GError **error);
   gboolean    (*get_last_seq)    (OmbudOfficeBackend *self, gint64 *seq, GError **error);
-  GBytes     *(*list_held_ids)   (OmbudOfficeBackend *self, gint64 upto, guint64 device, gboolean all_cases,
-                                  const char *ombud_id, GError **error);
+  GBytes     *(*list_authored_ids) (OmbudOfficeBackend *self, guint64 device, GError **error);
 
   GPtrArray  *(*list_case_changesets) (OmbudOfficeBackend *self, const guint8 case_id[16], GError **error);
   gboolean    (*shred_case) (OmbudOfficeBackend *self, const guint8 case_id[16], GArray *seqs,

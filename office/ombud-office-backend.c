@@ -499,17 +499,14 @@ ombud_office_backend_get_last_seq (OmbudOfficeBackend *self,
 }
 
 GBytes *
-ombud_office_backend_list_held_ids (OmbudOfficeBackend *self,
-                                    gint64              upto,
-                                    guint64             device,
-                                    gboolean            all_cases,
-                                    const char         *ombud_id,
-                                    GError            **error)
+ombud_office_backend_list_authored_ids (OmbudOfficeBackend *self,
+                                        guint64             device,
+                                        GError            **error)
 {
   g_return_val_if_fail (self != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  return self->klass->list_held_ids (self, upto, device, all_cases, ombud_id, error);
+  return self->klass->list_authored_ids (self, device, error);
 }
 
 void

@@ -240,15 +240,11 @@ GPtrArray *ombud_office_backend_list_changesets (OmbudOfficeBackend *self,
                                                  GError            **error);
 gint64     ombud_office_backend_get_last_seq    (OmbudOfficeBackend *self,
                                                  GError            **error);
-/* The ids (16 bytes each, end to end, in no set order) of what a device
- * should hold at cursor upto: every changeset it wrote, and those with
- * seq <= upto that list_changesets would route to it (PROTOCOL.md §10.2). */
-GBytes    *ombud_office_backend_list_held_ids   (OmbudOfficeBackend *self,
-                                                 gint64              upto,
-                                                 guint64             device,
-                                                 gboolean            all_cases,
-                                                 const char         *ombud_id,
-                                                 GError            **error);
+/* The ids (16 bytes each, end to end, in no set order) of every changeset
+ * the office stores that device wrote (PROTOCOL.md §10.2). */
+GBytes    *ombud_office_backend_list_authored_ids (OmbudOfficeBackend *self,
+                                                   guint64             device,
+                                                   GError            **error);
 void       ombud_office_changeset_free          (OmbudOfficeChangeset *cs);
 
 /* Shredding (PROTOCOL.md §9).  The changesets of one case, in seq order;

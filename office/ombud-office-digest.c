@@ -17,7 +17,7 @@ ombud_office_check_holds (OmbudOfficeBackend      *backend,
 {
   g_autoptr(GVariant) holds = NULL;
   g_autoptr(GBytes) ids = NULL;
-  OmbudHoldsDigest said, expected = { 0 };
+  OmbudHoldsDigest said, stored = { 0 }, before;
   GVariantDict add;
   const guint8 *data;
   gsize len;
@@ -29,20 +29,21 @@ ombud_office_check_holds (OmbudOfficeBackend      *backend,
   holds = g_variant_lookup_value (request->extensions, "holds", G_VARIANT_TYPE ("(tay)"));
   if (holds == NULL || !ombud_holds_digest_from_variant (holds, &said))
     return TRUE;
-  ids = ombud_office_backend_list_held_ids (backend, request->cursor, device->device_id,
-                                            device->role == OMBUD_OFFICE_ROLE_COORDINATOR, device->ombud_id, error);
+  ids = ombud_office_backend_list_authored_ids (backend, device->device_id, error);
   if (ids == NULL)
     return FALSE;
   data = g_bytes_get_data (ids, &len);
   for (gsize off = 0; off + 16 <= len; off += 16)
-    ombud_holds_digest_toggle (&expected, data + off, TRUE);
+    ombud_holds_digest_toggle (&stored, data + off, TRUE);
   /* What this request pushed the device counts once it hears it was taken. */
+  before = stored;
   for (guint i = 0; i < response->accepted->len; i++)
-    ombud_holds_digest_toggle (&expected, g_bytes_get_data (response->accepted->pdata[i], NULL), FALSE);
-  if (ombud_holds_digest_equal (&said, &expected))
+    ombud_holds_digest_toggle (&before, g_bytes_get_data (response->accepted->pdata[i], NULL), FALSE);
+  if (ombud_holds_digest_equal (&said, &before))
     return TRUE;
   g_variant_dict_init (&add, NULL);
   g_variant_dict_insert (&add, "resync", "b", TRUE);
+  g_variant_dict_insert_value (&add, "holds", ombud_holds_digest_to_variant (&stored));
   ombud_office_add_extensions (response, &add);
   return TRUE;
 }

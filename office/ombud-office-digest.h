@@ -13,10 +13,10 @@
 
 G_BEGIN_DECLS
 
-/* When the request carries "holds", compares it with what the device should
- * hold at the request's cursor (everything it wrote, less what this request
- * pushed, and what was routed to it up to there) and, on a mismatch, tells
- * it to resync.  *own_too: the request asks for its own changesets back (a
+/* When the request carries "holds", compares it with the set of changesets
+ * the office stores that the device wrote, less what this request pushed,
+ * and, on a mismatch, tells it to resync and sends the digest of the whole
+ * set (this request's pushes included) for it to start from.  *own_too: the request asks for its own changesets back (a
  * resync).  Inside the request's transaction. */
 gboolean  ombud_office_check_holds (OmbudOfficeBackend      *backend,
                                     const OmbudOfficeDevice *device,

@@ -196,7 +196,7 @@ typedef enum {
   STMT_CHANGESET_LAST_SEQ,
   STMT_BLOB_UPSERT,
   STMT_BLOB_SELECT,
-  STMT_CHANGESET_HELD_IDS,
+  STMT_CHANGESET_AUTHORED_IDS,
   STMT_FORMER_ADD,
   STMT_FORMER_CLEAR,
   STMT_HANDED_CLEAR,
@@ -273,11 +273,10 @@ static const char * const stmt_sql[N_STMTS] = {
   [STMT_BLOB_UPSERT] =
     "INSERT INTO blob (name, body) VALUES (?1, ?2) ON CONFLICT (name) DO UPDATE SET body = excluded.body",
   [STMT_BLOB_SELECT] = "SELECT body FROM blob WHERE name = ?1",
-  /* PROTOCOL.md §10.2: what a device should hold at cursor ?1 — what was
-   * routed to it up to there, and everything it wrote. */
-  [STMT_CHANGESET_HELD_IDS] =
-    "SELECT changeset_id FROM changeset WHERE author = ?2 OR (seq <= ?1 "
-    "AND (case_id = zeroblob (16) OR ?3 OR case_id IN (SELECT case_id FROM route WHERE ombud_id = ?4)))",
+  /* PROTOCOL.md §10.2: what a device's digest counts, everything it wrote
+   * that is stored here.  Not what was routed to it: routes change, and
+   * what a pull sent depends on the routes at that pull. */
+  [STMT_CHANGESET_AUTHORED_IDS] = "SELECT changeset_id FROM changeset WHERE author = ?1",
   [STMT_FORMER_ADD] =
     "INSERT INTO former_route (case_id, ombud_id, since_seq) VALUES (?1, ?2, " LAST_SEQ ") "
     "ON CONFLICT (case_id, ombud_id) DO UPDATE SET since_seq = excluded.since_seq",
@@ -1496,22 +1495,19 @@ sqlite_get_last_seq (OmbudOfficeBackend *backend,
 }
 
 static GBytes *
-sqlite_list_held_ids (OmbudOfficeBackend *backend,
-                      gint64              upto,
-                      guint64             device,
-                      gboolean            all_cases,
-                      const char         *ombud_id,
-                      GError            **error)
+sqlite_list_authored_ids (OmbudOfficeBackend *backend,
+                          guint64             device,
+                          GError            **error)
 {
   OmbudOfficeSqlite *self = SQL (backend);
-  const char *what = "Listing what a device holds";
-  g_autoptr(OfficeStmt) stmt = stmt_get (self, STMT_CHANGESET_HELD_IDS, error);
+  const char *what = "Listing what a device wrote";
+  g_autoptr(OfficeStmt) stmt = stmt_get (self, STMT_CHANGESET_AUTHORED_IDS, error);
   g_autoptr(GByteArray) ids = g_byte_array_new ();
   gboolean found = TRUE;
 
   if (stmt == NULL)
     return NULL;
-  if (!bind_routing (stmt, upto, device, all_cases, ombud_id))
+  if (!bind_int (stmt, 1, (gint64) device))
     {
       bind_fail (self, what, error);
       return NULL;
@@ -2012,7 +2008,7 @@ static const OmbudOfficeBackendClass sqlite_class = {
   .put_changeset = sqlite_put_changeset,
   .list_changesets = sqlite_list_changesets,
   .get_last_seq = sqlite_get_last_seq,
-  .list_held_ids = sqlite_list_held_ids,
+  .list_authored_ids = sqlite_list_authored_ids,
   .put_blob = sqlite_put_blob,
   .get_blob = sqlite_get_blob,
 };

@@ -2,18 +2,18 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * kv: sync.holds ("COUNT:HEX", the digest of what the office sent up to
- * sync.cursor), sync.holds_own (of this laptop's own changesets the office
- * took), sync.resync ("1" while a resync runs), sync.resyncs (how many
- * have run).  Kept apart so that a pull from cursor 0 for another reason
- * (§6.11's policy change) starts the first over and keeps the second.
+ * kv: sync.holds_own ("COUNT:HEX", the digest of this laptop's own
+ * changesets the office took), sync.resync ("1" while a resync runs),
+ * sync.resyncs (how many have run).  Only its own: what the office sent it
+ * depends on routes as they were at each pull, which the office cannot
+ * replay, and a copy's cursor is as old as what it received, so the pull
+ * itself brings that back (PROTOCOL.md §10.2).
  */
 #include "ombud-sync-digest.h"
 
 #include <string.h>
 
 #include "ombud-holds-digest.h"
-#include "ombud-seal.h"
 #include "ombud-sql.h"
 #include "ombud-sync-keybundle.h"
 
@@ -47,15 +47,6 @@ resyncing (OmbudStore *store)
 }
 
 gboolean
-ombud_sync_digest_reset (OmbudStore  *store,
-                         GError     **error)
-{
-  OmbudHoldsDigest empty = { 0 };
-
-  return save (store, "sync.holds", &empty, error);
-}
-
-gboolean
 ombud_sync_digest_request (OmbudCaseload     *caseload,
                            OmbudSyncConfig   *config,
                            OmbudSyncRequest  *request,
@@ -64,7 +55,7 @@ ombud_sync_digest_request (OmbudCaseload     *caseload,
 {
   OmbudStore *store = ombud_caseload_get_store (caseload);
   sqlite3 *db = ombud_store_get_db (store);
-  OmbudHoldsDigest digest, own;
+  OmbudHoldsDigest own;
   GVariantDict dict;
   gint64 sealed;
 
@@ -82,12 +73,8 @@ ombud_sync_digest_request (OmbudCaseload     *caseload,
       sealed = ombud_sql_count (db, "SELECT count(*) FROM outbox WHERE hold IS NULL AND sealed IS NOT NULL");
       if (sealed == (gint64) request->changesets->len)
         {
-          load (store, "sync.holds", &digest);
           load (store, "sync.holds_own", &own);
-          digest.count += own.count;
-          for (guint i = 0; i < sizeof digest.xor; i++)
-            digest.xor[i] ^= own.xor[i];
-          g_variant_dict_insert_value (&dict, "holds", ombud_holds_digest_to_variant (&digest));
+          g_variant_dict_insert_value (&dict, "holds", ombud_holds_digest_to_variant (&own));
         }
     }
   g_clear_pointer (&request->extensions, g_variant_unref);
@@ -95,33 +82,23 @@ ombud_sync_digest_request (OmbudCaseload     *caseload,
   return TRUE;
 }
 
-static void
-count_pulled (OmbudHoldsDigest *digest,
-              GBytes           *sealed)
-{
-  OmbudSealHeader h;
-  gsize len;
-  const guint8 *raw = g_bytes_get_data (sealed, &len);
-
-  if (ombud_seal_parse (sealed, &h, NULL))
-    ombud_holds_digest_toggle (digest, h.changeset_id, TRUE);
-  else if (len >= 33)
-    ombud_holds_digest_toggle (digest, raw + 17, TRUE);   /* version ‖ org_id ‖ id: §3 */
-}
-
+/* The office's digest of this laptop's own changesets becomes this
+ * laptop's: the resync brings them back, and each is counted once whatever
+ * feed or how many feeds return it. */
 static gboolean
-start_resync (OmbudStore       *store,
-              OmbudSyncConfig  *config,
-              OmbudHoldsDigest *digest,
-              OmbudHoldsDigest *own,
-              GError          **error)
+start_resync (OmbudStore        *store,
+              OmbudSyncConfig   *config,
+              OmbudSyncResponse *response,
+              OmbudHoldsDigest  *own,
+              GError           **error)
 {
+  g_autoptr(GVariant) office = g_variant_lookup_value (response->extensions, "holds", G_VARIANT_TYPE ("(tay)"));
   g_autofree char *n = ombud_store_get (store, "sync.resyncs", NULL);
   g_autofree char *next = g_strdup_printf ("%" G_GINT64_FORMAT, (n ? g_ascii_strtoll (n, NULL, 10) : 0) + 1);
 
   g_debug ("the office's digest of what this laptop holds differs: pulling everything again");
-  memset (digest, 0, sizeof *digest);
-  memset (own, 0, sizeof *own);
+  if (!ombud_holds_digest_from_variant (office, own))
+    memset (own, 0, sizeof *own);
   config->cursor = 0;
   return ombud_store_put (store, "sync.resync", "1", error)
          && ombud_store_put (store, "sync.resyncs", next, error);
@@ -137,28 +114,29 @@ ombud_sync_digest_response (OmbudCaseload      *caseload,
   OmbudStore *store = ombud_caseload_get_store (caseload);
   gboolean in_resync = resyncing (store);
   gboolean told = FALSE;
-  OmbudHoldsDigest digest, own;
+  OmbudHoldsDigest own;
 
   if (config->state != OMBUD_SYNC_STATE_CONFIRMED)
     return TRUE;
-  load (store, "sync.holds", &digest);
   load (store, "sync.holds_own", &own);
-  /* During a resync the office sends this device's own changesets back,
-   * those it takes now included: they are counted as they come. */
-  for (guint i = 0; !in_resync && i < response->accepted->len; i++)
-    ombud_holds_digest_toggle (&own, g_bytes_get_data (response->accepted->pdata[i], NULL), TRUE);
-  for (guint i = 0; i < response->changesets->len; i++)
-    count_pulled (&digest, response->changesets->pdata[i]);
   if (response->extensions != NULL)
     g_variant_lookup (response->extensions, "resync", "b", &told);
   if (told && !in_resync)
     {
-      if (!start_resync (store, config, &digest, &own, error))
+      /* The office's digest counts what this answer took already. */
+      if (!start_resync (store, config, response, &own, error))
         return FALSE;
       *again = TRUE;
     }
-  else if (in_resync && !response->more
-           && !ombud_sync_kv_delete (store, "sync.resync", error))
+  else
+    {
+      /* Each id is taken once: an outbox changeset leaves in the
+       * transaction that applies the answer naming it. */
+      for (guint i = 0; i < response->accepted->len; i++)
+        ombud_holds_digest_toggle (&own, g_bytes_get_data (response->accepted->pdata[i], NULL), TRUE);
+    }
+  if (in_resync && !response->more
+      && !ombud_sync_kv_delete (store, "sync.resync", error))
     return FALSE;
-  return save (store, "sync.holds", &digest, error) && save (store, "sync.holds_own", &own, error);
+  return save (store, "sync.holds_own", &own, error);
 }

@@ -2,11 +2,11 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * PROTOCOL.md §10.2.  The laptop keeps a digest of every changeset the
- * office has sent it and every one of its own the office took; the office
- * computes what that should be.  When they differ — a profile restored from
- * an old copy, say — the laptop pulls everything again from cursor 0, its
- * own changesets included, keeping its outbox.
+ * PROTOCOL.md §10.2.  The laptop keeps a digest of the set of its own
+ * changesets the office took; the office computes it from what it stores.
+ * When they differ — a profile restored from an old copy, say — the laptop
+ * pulls everything again from cursor 0, its own changesets included,
+ * keeping its outbox, and takes the office's digest as its own.
  */
 #pragma once
 
@@ -27,15 +27,12 @@ gboolean  ombud_sync_digest_request  (OmbudCaseload      *caseload,
                                       gboolean            first_round,
                                       GError            **error);
 /* Inside the answer's transaction, after config->cursor took the answer's:
- * counts what came and what the office took; starts a resync when the
- * office says so (cursor 0, *again), ends it when nothing more waits. */
+ * counts what the office took; starts a resync when the office says so
+ * (cursor 0, *again), ends it when nothing more waits. */
 gboolean  ombud_sync_digest_response (OmbudCaseload      *caseload,
                                       OmbudSyncConfig    *config,
                                       OmbudSyncResponse  *response,
                                       gboolean           *again,
-                                      GError            **error);
-/* The cursor went back to 0 for another reason: the digest starts over. */
-gboolean  ombud_sync_digest_reset    (OmbudStore         *store,
                                       GError            **error);
 
 G_END_DECLS

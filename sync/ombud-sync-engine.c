@@ -1096,13 +1096,10 @@ sync_round (Round   *round,
   round->wants_client = round->config->role == 0
                         || ombud_sync_client_access (round->engine->caseload, round->config);
   /* The policy now lets this coordinator read the client tier: what came
-   * before without it comes again, whole (PROTOCOL.md §6). */
+   * before without it comes again, whole (PROTOCOL.md §6).  The digest
+   * (§10.2) counts only this device's own changesets: it stays. */
   if (round->wants_client && !round->config->client_access)
-    {
-      round->config->cursor = 0;
-      if (!ombud_sync_digest_reset (ombud_caseload_get_store (round->engine->caseload), error))
-        return FALSE;
-    }
+    round->config->cursor = 0;
   round->config->client_access = round->wants_client;
   g_array_set_size (round->outgoing_sent, 0);
   if (!ombud_identity_session_keys (me, round->config->office_box_pk, &rx, &tx))

@@ -9,7 +9,7 @@
  * New edits are made on the restored replica; its next sync finds the
  * mismatch, pulls everything again and ends with all of it, and its new
  * edits reach the office and the other laptop.  Laptops that did not drift
- * never resync.
+ * never resync, nor does a restored one that had written nothing since.
  */
 #include "office-fixture.h"
 
@@ -235,11 +235,44 @@ test_restored_profile (void)
   test_rm_rf (copy);
 }
 
+/* A copy that wrote nothing the office took after it is not divergence:
+ * what it received after the copy comes again from its old cursor. */
+static void
+test_restored_reader (void)
+{
+  g_autoptr(Team) t = team_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *copy = NULL;
+  g_autofree char *c1 = add_case (t->a1, "Klient Ett");
+
+  add_note (t->a1, c1, "före kopian");
+  test_laptop_sync (t->a1);
+  test_laptop_sync (t->a2);
+  copy = test_make_tmp_dir ("ombud-old-copy-XXXXXX");
+  g_assert_true (g_rmdir (copy) == 0);
+  g_assert_true (ombud_store_backup (t->a1->replica->store, copy, &error));
+  g_assert_no_error (error);
+
+  add_note (t->a2, c1, "efter kopian, från den andra");
+  test_laptop_sync (t->a2);
+  test_laptop_sync (t->a1);
+  restore (t->a1, copy);
+  g_assert_cmpint (test_laptop_count (t->a1, "SELECT count(*) FROM note"), ==, 1);
+
+  test_laptop_sync (t->a1);
+  g_assert_cmpint (test_laptop_count (t->a1, "SELECT count(*) FROM note"), ==, 2);
+  test_laptops_assert_same (t->a1, t->a2, "%s", notes_sql);
+  g_assert_cmpint (resyncs (t->a1), ==, 0);
+  g_assert_cmpint (resyncs (t->a2), ==, 0);
+  test_rm_rf (copy);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_assert_cmpint (sodium_init (), >=, 0);
   g_test_add_func ("/sync/divergence/restored-profile", test_restored_profile);
+  g_test_add_func ("/sync/divergence/restored-reader", test_restored_reader);
   return g_test_run ();
 }

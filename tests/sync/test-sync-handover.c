@@ -305,6 +305,14 @@ assert_office_tier (TestLaptop  *laptop,
   g_assert_cmpstr (note_rows, ==, t->note_rows);
 }
 
+static gint64
+resyncs (TestLaptop *laptop)
+{
+  g_autofree char *n = ombud_store_get (laptop->replica->store, "sync.resyncs", NULL);
+
+  return n == NULL ? 0 : g_ascii_strtoll (n, NULL, 10);
+}
+
 static void
 reassign (gboolean consent)
 {
@@ -431,6 +439,21 @@ reassign (gboolean consent)
   assert_nothing_of (s->anna, s, records);
   assert_office_tier (s->bertil, &truth, s->x);
   assert_office_tier (s->coord, &truth, s->x);
+  /* A case that changed hands is not divergence (PROTOCOL.md §10.2): what
+   * each laptop wrote and the office took is what the office says it is,
+   * however the case's changesets reached each, so none of them pulls
+   * everything again, now or later. */
+  for (int i = 0; i < 3; i++)
+    {
+      test_laptop_sync (s->anna);
+      test_laptop_sync (s->bertil);
+      test_laptop_sync (s->coord);
+    }
+  assert_nothing_of (s->anna, s, records);
+  assert_office_tier (s->bertil, &truth, s->x);
+  g_assert_cmpint (resyncs (s->anna), ==, 0);
+  g_assert_cmpint (resyncs (s->bertil), ==, 0);
+  g_assert_cmpint (resyncs (s->coord), ==, 0);
   scene_free (s);
 }
 
