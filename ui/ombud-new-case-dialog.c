@@ -11,6 +11,7 @@
 #include <glib/gi18n.h>
 
 #include "ombud-a11y.h"
+#include "ombud-case-summary.h"
 #include "ombud-queries.h"
 
 struct _OmbudNewCaseDialog
@@ -96,22 +97,25 @@ read_municipalities (OmbudCaseload  *caseload,
                      GCancellable   *cancellable,
                      GError        **error)
 {
-  g_autoptr(GPtrArray) names = g_ptr_array_new ();
-  sqlite3 *db = ombud_store_get_db (ombud_caseload_get_store (caseload));
-  sqlite3_stmt *stmt = NULL;
+  g_autoptr(GVariant) rows = ombud_queries_municipalities (caseload, error);
+  g_autoptr(GStrvBuilder) names = NULL;
+  GVariantIter iter;
+  GVariant *row;
 
   (void) data; (void) cancellable;
-  if (sqlite3_prepare_v2 (db, "SELECT name FROM municipality WHERE deleted = 0 ORDER BY name", -1, &stmt, NULL)
-      != SQLITE_OK)
+  if (rows == NULL)
+    return NULL;
+  names = g_strv_builder_new ();
+  g_variant_iter_init (&iter, rows);
+  while ((row = g_variant_iter_next_value (&iter)) != NULL)
     {
-      g_set_error (error, OMBUD_CASELOAD_ERROR, OMBUD_CASELOAD_ERROR_FAILED, "%s", sqlite3_errmsg (db));
-      return NULL;
+      const char *name = NULL;
+
+      g_variant_lookup (row, "name", "&s", &name);
+      g_strv_builder_add (names, name);
+      g_variant_unref (row);
     }
-  while (sqlite3_step (stmt) == SQLITE_ROW)
-    g_ptr_array_add (names, g_strdup ((const char *) sqlite3_column_text (stmt, 0)));
-  sqlite3_finalize (stmt);
-  g_ptr_array_add (names, NULL);
-  return g_ptr_array_steal (names, NULL);
+  return g_strv_builder_end (names);
 }
 
 static gboolean
