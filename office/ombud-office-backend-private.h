@@ -88,6 +88,8 @@ struct _OmbudOfficeBackendClass {
   GPtrArray  *(*list_case_changesets) (OmbudOfficeBackend *self, const guint8 case_id[16], GError **error);
   gboolean    (*shred_case) (OmbudOfficeBackend *self, const guint8 case_id[16], GArray *seqs,
                              guint64 by_device, gint64 now_ms, GError **error);
+  gboolean    (*case_is_shredded) (OmbudOfficeBackend *self, const guint8 case_id[16], gboolean *shredded,
+                                   GError **error);
   gboolean    (*scrub)      (OmbudOfficeBackend *self, GError **error);
 
   gboolean  (*put_blob) (OmbudOfficeBackend *self, const char *name, GBytes *blob, GError **error);

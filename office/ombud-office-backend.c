@@ -552,6 +552,19 @@ ombud_office_backend_shred_case (OmbudOfficeBackend *self,
 }
 
 gboolean
+ombud_office_backend_case_is_shredded (OmbudOfficeBackend *self,
+                                       const guint8        case_id[16],
+                                       gboolean           *shredded,
+                                       GError            **error)
+{
+  g_return_val_if_fail (self != NULL && case_id != NULL && shredded != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  *shredded = FALSE;
+  return self->klass->case_is_shredded (self, case_id, shredded, error);
+}
+
+gboolean
 ombud_office_backend_scrub (OmbudOfficeBackend *self,
                             GError            **error)
 {

@@ -262,6 +262,11 @@ gboolean   ombud_office_backend_shred_case (OmbudOfficeBackend *self,
                                             guint64             by_device,
                                             gint64              now_ms,
                                             GError            **error);
+/* Whether the case was shredded (ombud_office_backend_shred_case). */
+gboolean   ombud_office_backend_case_is_shredded (OmbudOfficeBackend *self,
+                                                  const guint8        case_id[16],
+                                                  gboolean           *shredded,
+                                                  GError            **error);
 /* Outside a transaction: rewrites the store so that nothing deleted stays
  * in its free pages or slack, and empties its write-ahead log. */
 gboolean   ombud_office_backend_scrub      (OmbudOfficeBackend *self,

@@ -407,6 +407,7 @@ take_grant (SyncCall *call,
   g_autoptr(OmbudOfficeDevice) recipient = NULL;
   gsize len;
   const guint8 *g = g_bytes_get_data (bytes, &len);
+  gboolean shredded = FALSE;
   guint32 epoch;
 
   if (len != OMBUD_GRANT_SIZE || g[0] != 1 || (g[1] != OMBUD_KEY_OFFICE && g[1] != OMBUD_KEY_CASE))
@@ -422,6 +423,14 @@ take_grant (SyncCall *call,
   if (recipient->state == OMBUD_OFFICE_DEVICE_REVOKED)
     return TRUE;
   epoch = ombud_get_u32 (g + 2);
+  /* The key of a shredded case goes nowhere again. */
+  if (g[1] == OMBUD_KEY_CASE)
+    {
+      if (!ombud_office_backend_case_is_shredded (call->backend, g + 6, &shredded, &error))
+        return storage_failed (call, error);
+      if (shredded)
+        return TRUE;
+    }
   if (!ombud_office_backend_add_grant (call->backend, recipient->device_id, g[1], epoch, g + 6,
                                        bytes, &error))
     return storage_failed (call, error);
@@ -501,6 +510,23 @@ check_case_owner (SyncCall               *call,
   return former || take_route (call, h->case_id, call->device->ombud_id);
 }
 
+/* A client part for a case shredded here would bring back what shredding
+ * took: it is turned away (PROTOCOL.md §9.5), and the author keeps it. */
+static gboolean
+check_not_shredded (SyncCall              *call,
+                    const OmbudSealHeader *h,
+                    gboolean              *shredded)
+{
+  g_autoptr(GError) error = NULL;
+
+  *shredded = FALSE;
+  if (!ombud_seal_header_has_tier (h, OMBUD_SEAL_TIER_CLIENT))
+    return TRUE;
+  if (!ombud_office_backend_case_is_shredded (call->backend, h->case_id, shredded, &error))
+    return storage_failed (call, error);
+  return TRUE;
+}
+
 static gboolean
 take_changeset (SyncCall *call,
                 GBytes   *sealed)
@@ -508,7 +534,7 @@ take_changeset (SyncCall *call,
   g_autoptr(GError) error = NULL;
   OmbudOfficeChangeset stored = { 0 };
   OmbudSealHeader h;
-  gboolean is_new;
+  gboolean is_new, shredded;
 
   if (!ombud_seal_verify (sealed, call->org->org_id, call->device->sign_pk, &h, &error))
     {
@@ -525,6 +551,14 @@ take_changeset (SyncCall *call,
     }
   if (!check_case_owner (call, &h))
     return FALSE;
+  if (!check_not_shredded (call, &h, &shredded))
+    return FALSE;
+  if (shredded)
+    {
+      ombud_sync_response_add_rejection (call->response, h.changeset_id, OMBUD_SYNC_REJECT_SHREDDED,
+                                         "the case's client tier was shredded at the office");
+      return TRUE;
+    }
   memcpy (stored.changeset_id, h.changeset_id, 16);
   memcpy (stored.case_id, h.case_id, 16);
   stored.author_device = h.author_device;

@@ -21,12 +21,7 @@ has_client_part (OmbudOfficeChangeset *cs)
   OmbudSealHeader h;
 
   /* Stored only after it parsed; one that no longer does is not kept. */
-  if (!ombud_seal_parse (cs->sealed, &h, NULL))
-    return TRUE;
-  for (guint i = 0; i < h.n_parts; i++)
-    if (h.parts[i].tier == OMBUD_SEAL_TIER_CLIENT)
-      return TRUE;
-  return FALSE;
+  return !ombud_seal_parse (cs->sealed, &h, NULL) || ombud_seal_header_has_tier (&h, OMBUD_SEAL_TIER_CLIENT);
 }
 
 static gboolean

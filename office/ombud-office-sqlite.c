@@ -209,6 +209,7 @@ typedef enum {
   STMT_CASE_GRANTS_DELETE,
   STMT_RESPONSES_FORGET,
   STMT_SHREDDED_ADD,
+  STMT_SHREDDED_GET,
   N_STMTS
 } StmtId;
 
@@ -302,6 +303,7 @@ static const char * const stmt_sql[N_STMTS] = {
   [STMT_RESPONSES_FORGET] = "UPDATE device SET last_response = NULL WHERE last_response IS NOT NULL",
   [STMT_SHREDDED_ADD] =
     "INSERT INTO shredded (case_id, by_device, at_ms) VALUES (?1, ?2, ?3) ON CONFLICT (case_id) DO NOTHING",
+  [STMT_SHREDDED_GET] = "SELECT 1 FROM shredded WHERE case_id = ?1",
 };
 
 typedef struct {
@@ -1644,6 +1646,23 @@ sqlite_shred_case (OmbudOfficeBackend *backend,
   return write_end (self, scope, ok, error);
 }
 
+static gboolean
+sqlite_case_is_shredded (OmbudOfficeBackend *backend,
+                         const guint8        case_id[16],
+                         gboolean           *shredded,
+                         GError            **error)
+{
+  OmbudOfficeSqlite *self = SQL (backend);
+  const char *what = "Reading whether a case was shredded";
+  g_autoptr(OfficeStmt) stmt = stmt_get (self, STMT_SHREDDED_GET, error);
+
+  if (stmt == NULL)
+    return FALSE;
+  if (!bind_blob (stmt, 1, case_id, 16))
+    return bind_fail (self, what, error);
+  return step_row (self, stmt, shredded, what, error);
+}
+
 /* secure_delete (set on every connection) zeroes what a delete frees, but a
  * page rebuilt by a rebalance keeps stale cells in its unallocated middle,
  * and the WAL keeps old page images until a checkpoint: VACUUM writes every
@@ -2004,6 +2023,7 @@ static const OmbudOfficeBackendClass sqlite_class = {
   .set_handed_over = sqlite_set_handed_over,
   .list_case_changesets = sqlite_list_case_changesets,
   .shred_case = sqlite_shred_case,
+  .case_is_shredded = sqlite_case_is_shredded,
   .scrub = sqlite_scrub,
   .put_changeset = sqlite_put_changeset,
   .list_changesets = sqlite_list_changesets,

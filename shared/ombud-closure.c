@@ -629,6 +629,41 @@ purge_outbox (OmbudCaseload  *caseload,
   return TRUE;
 }
 
+gboolean
+ombud_closure_strip_turned_away (OmbudCaseload  *caseload,
+                                 const char     *changeset_id,
+                                 gboolean       *stripped,
+                                 GError        **error)
+{
+  sqlite3_stmt *stmt;
+  g_autoptr(GBytes) body = NULL;
+  sqlite3_int64 seq = 0;
+  int rc;
+
+  g_return_val_if_fail (OMBUD_IS_CASELOAD (caseload), FALSE);
+
+  stmt = ombud_merge_statement (ombud_caseload_get_merge (caseload),
+    "SELECT o.seq, o.body FROM outbox o JOIN client_case c ON c.id = o.case_id"
+    " WHERE o.id = ?1 AND c.client_tier_destroyed = 1", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, changeset_id, -1, SQLITE_TRANSIENT);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    {
+      seq = sqlite3_column_int64 (stmt, 0);
+      body = g_bytes_new (sqlite3_column_blob (stmt, 1), sqlite3_column_bytes (stmt, 1));
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    {
+      ombud_vfs_set_sqlite_error (error, ombud_caseload_get_db (caseload), rc, "could not read the outbox");
+      return FALSE;
+    }
+  *stripped = body != NULL;
+  return body == NULL || rewrite_changeset (caseload, seq, body, error);
+}
+
 /* What a new version cannot reach on this replica.  Runs inside the
  * caller's transaction; writes no version. */
 static gboolean

@@ -37,6 +37,17 @@ gboolean  ombud_closure_apply_retention_setting (OmbudCaseload *caseload,
                                              GError        **error);
 /* After changesets from elsewhere: a case whose client tier another device
  * destroyed is destroyed here too. */
+/* The office turned the unsent changeset's client part away: its case was
+ * shredded there (sync/PROTOCOL.md §9.5).  Once this replica destroyed the
+ * case's client tier too, the changeset keeps its office-tier changes only
+ * (the destruction's own NULLs go with the rest: client_tier_destroyed, in
+ * the office tier, makes every replica purge); until then it waits as it
+ * is.  *stripped says whether it changed.  Runs inside the caller's
+ * transaction. */
+gboolean  ombud_closure_strip_turned_away   (OmbudCaseload  *caseload,
+                                             const char     *changeset_id,
+                                             gboolean       *stripped,
+                                             GError        **error);
 gboolean  ombud_closure_follow_destroyed    (OmbudCaseload  *caseload,
                                              GError        **error);
 

@@ -337,6 +337,16 @@ parse_header (const guint8    *data,
 }
 
 gboolean
+ombud_seal_header_has_tier (const OmbudSealHeader *header,
+                            OmbudSealTier          tier)
+{
+  for (guint i = 0; i < header->n_parts; i++)
+    if (header->parts[i].tier == tier)
+      return TRUE;
+  return FALSE;
+}
+
+gboolean
 ombud_seal_parse (GBytes          *sealed,
                   OmbudSealHeader *h,
                   GError         **error)

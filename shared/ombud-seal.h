@@ -77,6 +77,10 @@ gboolean        ombud_seal_parse       (GBytes               *sealed,
                                         OmbudSealHeader      *header,
                                         GError              **error);
 
+/* Whether a parsed changeset carries a part of that tier. */
+gboolean        ombud_seal_header_has_tier (const OmbudSealHeader *header,
+                                            OmbudSealTier          tier);
+
 /* Steps 1–2: what the office checks before it stores a changeset. */
 gboolean        ombud_seal_verify      (GBytes               *sealed,
                                         const guint8          org_id[OMBUD_ORG_ID_SIZE],

@@ -17,6 +17,7 @@
 
 #include "ombud-backoff.h"
 #include "ombud-cert.h"
+#include "ombud-closure.h"
 #include "ombud-envelope.h"
 #include "ombud-error.h"
 #include "ombud-identity.h"
@@ -711,6 +712,18 @@ forget_sent (Round              *round,
       if (!ombud_sql_run (db, stmt, error))
         return FALSE;
       round->engine->stats.pushed++;
+    }
+  for (guint i = 0; i < resp->rejected->len; i++)
+    {
+      OmbudSyncRejection *r = resp->rejected->pdata[i];
+      g_autofree char *id = ombud_uuid_format (r->changeset_id);
+      gboolean stripped = FALSE;
+
+      if (r->code == OMBUD_SYNC_REJECT_SHREDDED
+          && !ombud_closure_strip_turned_away (round->engine->caseload, id, &stripped, error))
+        return FALSE;
+      /* What is left can go at once. */
+      round->again |= stripped;
     }
   for (guint i = 0; i < round->outgoing_sent->len; i++)
     {

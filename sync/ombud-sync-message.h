@@ -30,6 +30,8 @@ typedef enum {
 /* Why the office did not take one changeset; the device keeps it */
 typedef enum {
   OMBUD_SYNC_REJECT_FUTURE = 1,   /* stamped beyond the office's clock + bound: retry later */
+  OMBUD_SYNC_REJECT_SHREDDED = 2, /* a client part for a case shredded at the office: kept until
+                                     the case's client tier is destroyed here too */
 } OmbudSyncRejectCode;
 
 typedef struct {

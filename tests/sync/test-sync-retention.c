@@ -15,6 +15,7 @@
 
 #include <string.h>
 
+#include "ombud-caseload-private.h"
 #include "ombud-closure.h"
 #include "ombud-keyring.h"
 #include "ombud-office-handover.h"
@@ -227,6 +228,115 @@ test_shred_after_retention (void)
   g_assert_cmpint (test_laptop_count (coord, "SELECT count(*) FROM outbox WHERE hold IS NULL"), ==, 0);
 }
 
+/* The client parts of a changeset in the laptop's outbox, as sealed. */
+static GPtrArray *
+client_parts_in_outbox (TestLaptop *laptop,
+                        const char *case_id)
+{
+  sqlite3 *db = ombud_caseload_get_db (laptop->replica->caseload);
+  sqlite3_stmt *stmt = NULL;
+  GPtrArray *out = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT sealed FROM outbox WHERE case_id = ?1 AND sealed IS NOT NULL",
+                                       -1, &stmt, NULL), ==, SQLITE_OK);
+  sqlite3_bind_text (stmt, 1, case_id, -1, SQLITE_STATIC);
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      g_autoptr(GBytes) sealed = g_bytes_new (sqlite3_column_blob (stmt, 0), sqlite3_column_bytes (stmt, 0));
+      OmbudSealHeader h;
+
+      g_assert_true (ombud_seal_parse (sealed, &h, NULL));
+      for (guint p = 0; p < h.n_parts; p++)
+        if (h.parts[p].tier == OMBUD_SEAL_TIER_CLIENT)
+          g_ptr_array_add (out, g_bytes_new_from_bytes (sealed, h.parts[p].offset + 5, h.parts[p].length - 5));
+    }
+  sqlite3_finalize (stmt);
+  return out;
+}
+
+/* Anna's second laptop, offline since before the case was shredded, wrote a
+ * note to it: the office turns that client part away (it would bring back
+ * what shredding took) and takes no grant of the case's key again; the
+ * laptop keeps the edit, and once it destroys the case's client tier itself
+ * what is left (the office tier) goes through. */
+static void
+test_late_client_part_turned_away (void)
+{
+  g_autoptr(TestOffice) office = test_office_new (NULL, NULL);
+  g_autoptr(TestLaptop) coord = test_laptop_new (office, NULL, "Cecilia Samordnare", TRUE);
+  g_autoptr(TestLaptop) anna = test_laptop_new (office, NULL, "Anna Ombud", FALSE);
+  g_autoptr(TestLaptop) anna2 = test_laptop_new (office, NULL, "Anna Ombud", FALSE);
+  g_autoptr(TestLaptop) anna3 = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *m = ombud_caseload_add_municipality (coord->replica->caseload, "2380", "Östersund", 61000, &error);
+  g_autofree char *closed = NULL, *open = NULL, *late = NULL, *stats_2020 = NULL;
+  g_autofree char *outbox_sql = NULL;
+  g_autoptr(GPtrArray) late_parts = NULL;
+  g_autoptr(GPtrArray) recipients = g_ptr_array_new ();
+  guint64 anna3_id;
+
+  g_assert_no_error (error);
+  test_laptop_admit (coord, anna);
+  test_laptop_admit (coord, anna2);
+  test_laptop_sync (anna);
+  closed = old_case (anna, "Klient Sen");
+  open = old_case (anna, "Klient Kvar");
+  test_laptop_sync (anna);
+  test_laptop_sync (anna2);
+
+  /* Offline now, anna2 writes to the case, which anna closes meanwhile and
+   * the coordinator's laptop has shredded. */
+  late = ombud_caseload_add_note (anna2->replica->caseload, closed, "sen anteckning om Klient Sen", TRUE, &error);
+  g_assert_no_error (error);
+  must (ombud_caseload_close_case (anna->replica->caseload, closed, "goals_met", "2020-06-30", &error), error);
+  test_laptop_sync (anna);
+  test_laptop_sync (coord);
+  stats_2020 = stats_text (coord, 2020);
+  must (ombud_closure_set_retention_days (coord->replica->caseload, 30, &error), error);
+  test_laptop_sync (coord);
+
+  test_laptop_sync (anna2);
+  late_parts = client_parts_in_outbox (anna2, closed);
+  g_assert_cmpuint (late_parts->len, >=, 1);
+  g_assert_cmpuint (found_in_files (office->dir, late_parts), ==, 0);
+  outbox_sql = g_strdup_printf ("SELECT count(*) FROM outbox WHERE case_id = '%s'", closed);
+  g_assert_cmpint (test_laptop_count (anna2, outbox_sql), >=, 1);
+
+  /* A device admitted now gets the open case's key, never the shredded one's. */
+  anna3 = test_laptop_new (office, NULL, "Anna Ombud", FALSE);
+  test_laptop_admit (coord, anna3);
+  test_laptop_sync (anna3);
+  test_laptop_sync (anna);
+  test_laptop_sync (anna2);
+  anna3_id = test_laptop_device_id (anna3);
+  g_ptr_array_add (recipients, &anna3_id);
+  {
+    g_autoptr(GPtrArray) open_grants = client_bytes_at_office (office, open, recipients);
+    g_autoptr(GPtrArray) closed_left = client_bytes_at_office (office, closed, recipients);
+
+    g_assert_cmpuint (open_grants->len, >=, 1);
+    g_assert_cmpuint (closed_left->len, ==, 0);
+  }
+
+  /* Destroyed on anna2 as well: the office tier of its edit goes through. */
+  must (ombud_closure_destroy_client_tier (anna2->replica->caseload, closed, &error), error);
+  test_laptop_sync (anna2);
+  g_assert_cmpint (test_laptop_count (anna2, outbox_sql), ==, 0);
+  {
+    g_autoptr(GPtrArray) recipients_none = g_ptr_array_new ();
+    g_autoptr(GPtrArray) left = client_bytes_at_office (office, closed, recipients_none);
+
+    g_assert_cmpuint (left->len, ==, 0);
+  }
+  g_assert_cmpuint (found_in_files (office->dir, late_parts), ==, 0);
+  test_laptop_sync (coord);
+  {
+    g_autofree char *after_2020 = stats_text (coord, 2020);
+
+    g_assert_cmpstr (after_2020, ==, stats_2020);
+  }
+}
+
 /* Only a coordinator's device may have the office delete anything. */
 static void
 test_shred_only_for_coordinators (void)
@@ -254,6 +364,7 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/sync/retention/shred-after-retention", test_shred_after_retention);
+  g_test_add_func ("/sync/retention/late-client-part", test_late_client_part_turned_away);
   g_test_add_func ("/sync/retention/only-coordinators", test_shred_only_for_coordinators);
   return g_test_run ();
 }
