@@ -21,7 +21,7 @@
 
 #include "ombud-office-backend-private.h"
 
-#define SCHEMA_VERSION   2
+#define SCHEMA_VERSION   3
 #define BUSY_TIMEOUT_MS  5000
 
 /* Version 1.  Ids and keys are blobs of their fixed size; device ids and HLCs
@@ -128,6 +128,20 @@ static const char schema_v2_sql[] =
   "  at_ms   INTEGER NOT NULL) WITHOUT ROWID;"
   "PRAGMA user_version = 2;";
 
+/* Version 3 (sync/PROTOCOL.md §9.5, §10.2):
+ * - shredded_changeset: the id and author of each changeset shredding
+ *   deleted.  A device's divergence digest counts the changesets of its
+ *   own that the office took; these were taken, so the office's answer
+ *   goes on counting them and their authors need not resync.
+ * - changeset_by_author: that answer reads one device's changesets only. */
+static const char schema_v3_sql[] =
+  "CREATE TABLE shredded_changeset ("
+  "  changeset_id BLOB PRIMARY KEY CHECK (length (changeset_id) = 16),"
+  "  author       INTEGER NOT NULL) WITHOUT ROWID;"
+  "CREATE INDEX shredded_changeset_by_author ON shredded_changeset (author);"
+  "CREATE INDEX changeset_by_author ON changeset (author);"
+  "PRAGMA user_version = 3;";
+
 #define DEVICE_COLUMNS \
   "device_id, sign_pk, box_pk, person, name, role, state, ombud_id, enrolled_ms, last_seen_ms, " \
   "last_request_ms, last_request_id, last_request_hash, last_response, last_response_status"
@@ -206,6 +220,7 @@ typedef enum {
   STMT_HANDED_ADD,
   STMT_CASE_CHANGESETS,
   STMT_CHANGESET_DELETE,
+  STMT_CHANGESET_REMEMBER_SHREDDED,
   STMT_CASE_GRANTS_DELETE,
   STMT_RESPONSES_FORGET,
   STMT_SHREDDED_ADD,
@@ -277,7 +292,9 @@ static const char * const stmt_sql[N_STMTS] = {
   /* PROTOCOL.md §10.2: what a device's digest counts, everything it wrote
    * that is stored here.  Not what was routed to it: routes change, and
    * what a pull sent depends on the routes at that pull. */
-  [STMT_CHANGESET_AUTHORED_IDS] = "SELECT changeset_id FROM changeset WHERE author = ?1",
+  [STMT_CHANGESET_AUTHORED_IDS] =
+    "SELECT changeset_id FROM changeset WHERE author = ?1"
+    " UNION ALL SELECT changeset_id FROM shredded_changeset WHERE author = ?1",
   [STMT_FORMER_ADD] =
     "INSERT INTO former_route (case_id, ombud_id, since_seq) VALUES (?1, ?2, " LAST_SEQ ") "
     "ON CONFLICT (case_id, ombud_id) DO UPDATE SET since_seq = excluded.since_seq",
@@ -299,6 +316,9 @@ static const char * const stmt_sql[N_STMTS] = {
   [STMT_CASE_CHANGESETS] =
     "SELECT seq, changeset_id, case_id, author, max_hlc, sealed FROM changeset WHERE case_id = ?1 ORDER BY seq",
   [STMT_CHANGESET_DELETE] = "DELETE FROM changeset WHERE seq = ?1",
+  [STMT_CHANGESET_REMEMBER_SHREDDED] =
+    "INSERT OR IGNORE INTO shredded_changeset (changeset_id, author)"
+    " SELECT changeset_id, author FROM changeset WHERE seq = ?1",
   [STMT_CASE_GRANTS_DELETE] = "DELETE FROM key_grant WHERE kind = 2 AND subject = ?1",
   [STMT_RESPONSES_FORGET] = "UPDATE device SET last_response = NULL WHERE last_response IS NOT NULL",
   [STMT_SHREDDED_ADD] =
@@ -1579,14 +1599,20 @@ delete_seqs (OmbudOfficeSqlite *self,
 
   for (guint i = 0; i < seqs->len; i++)
     {
-      g_autoptr(OfficeStmt) stmt = stmt_get (self, STMT_CHANGESET_DELETE, error);
+      /* Its id stays counted for its author's digest (schema v3). */
+      static const StmtId steps[] = { STMT_CHANGESET_REMEMBER_SHREDDED, STMT_CHANGESET_DELETE };
 
-      if (stmt == NULL)
-        return FALSE;
-      if (!bind_int (stmt, 1, g_array_index (seqs, gint64, i)))
-        return bind_fail (self, what, error);
-      if (!step_done (self, stmt, what, error))
-        return FALSE;
+      for (guint k = 0; k < G_N_ELEMENTS (steps); k++)
+        {
+          g_autoptr(OfficeStmt) stmt = stmt_get (self, steps[k], error);
+
+          if (stmt == NULL)
+            return FALSE;
+          if (!bind_int (stmt, 1, g_array_index (seqs, gint64, i)))
+            return bind_fail (self, what, error);
+          if (!step_done (self, stmt, what, error))
+            return FALSE;
+        }
     }
   return TRUE;
 }
@@ -1868,7 +1894,8 @@ create_schema (OmbudOfficeSqlite *self,
   return ok;
 }
 
-/* Version 1 to 2, in one transaction, unless another connection did it. */
+/* Version 1 up to the newest, in one transaction, unless another
+ * connection did it. */
 static gboolean
 upgrade_schema (OmbudOfficeSqlite *self,
                 GError           **error)
@@ -1880,7 +1907,9 @@ upgrade_schema (OmbudOfficeSqlite *self,
     return FALSE;
   ok = query_int (self, "PRAGMA user_version", &version, error);
   if (ok && version == 1)
-    ok = exec (self, schema_v2_sql, error);
+    ok = exec (self, schema_v2_sql, error) && query_int (self, "PRAGMA user_version", &version, error);
+  if (ok && version == 2)
+    ok = exec (self, schema_v3_sql, error);
   if (ok)
     ok = exec (self, "COMMIT", error);
   if (!ok && !sqlite3_get_autocommit (self->db))

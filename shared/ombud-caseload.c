@@ -475,6 +475,16 @@ ombud_caseload_set_client_access (OmbudCaseload  *self,
   return write_record (self, "", "organisation", OMBUD_ORGANISATION_RECORD, fields, 1, error);
 }
 
+gboolean
+ombud_caseload_set_retention_days (OmbudCaseload  *self,
+                                   int             days,
+                                   GError        **error)
+{
+  FieldValue fields[] = { { "retention_days", INT (days) } };
+
+  return write_record (self, "", "organisation", OMBUD_ORGANISATION_RECORD, fields, 1, error);
+}
+
 char *
 ombud_caseload_add_municipality (OmbudCaseload  *self,
                                  const char     *code,

@@ -67,6 +67,11 @@ char          *ombud_caseload_today           (OmbudCaseload            *self);
 gboolean       ombud_caseload_set_client_access (OmbudCaseload          *self,
                                                gboolean                  coordinators_read_client,
                                                GError                  **error);
+/* The organisation record's retention period (days; -1: off).  Callers go
+ * through ombud_closure_set_retention_days, which says who may. */
+gboolean       ombud_caseload_set_retention_days (OmbudCaseload            *self,
+                                                  int                       days,
+                                                  GError                  **error);
 char          *ombud_caseload_add_municipality (OmbudCaseload           *self,
                                                const char               *code,
                                                const char               *name,

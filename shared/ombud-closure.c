@@ -24,6 +24,7 @@
 #include "ombud-caseload-private.h"
 #include "ombud-changeset.h"
 #include "ombud-fields.h"
+#include "ombud-identity.h"
 #include "ombud-queries.h"
 #include "ombud-vfs.h"
 
@@ -917,25 +918,82 @@ ombud_closure_follow_destroyed (OmbudCaseload  *caseload,
   return scrub_after (caseload, error);
 }
 
+/* Before the period was the organisation's, each profile kept its own. */
 #define RETENTION_KEY "retention-days"
+
+/* Enrolled as an ombud's laptop: "sync.role" is the role enrolment gave
+ * (1: coordinator).  A profile never enrolled answers to no one. */
+static gboolean
+is_ombud_laptop (OmbudStore *store)
+{
+  g_autofree char *role = ombud_store_get (store, "sync.role", NULL);
+
+  return role != NULL && strcmp (role, "1") != 0;
+}
 
 gboolean
 ombud_closure_set_retention_days (OmbudCaseload  *caseload,
                                   int             retention_days,
                                   GError        **error)
 {
-  g_autofree char *text = g_strdup_printf ("%d", retention_days);
-
-  return ombud_store_put (ombud_caseload_get_store (caseload), RETENTION_KEY, text, error);
+  if (retention_days < -1 || retention_days > 36500)
+    {
+      g_set_error (error, OMBUD_CASELOAD_ERROR, OMBUD_CASELOAD_ERROR_INVALID,
+                   "a retention period is 0 to 36500 days, not %d", retention_days);
+      return FALSE;
+    }
+  if (is_ombud_laptop (ombud_caseload_get_store (caseload)))
+    {
+      g_set_error (error, OMBUD_CASELOAD_ERROR, OMBUD_CASELOAD_ERROR_STATE,
+                   "the retention period is the organisation's: a coordinator's laptop sets it");
+      return FALSE;
+    }
+  return ombud_caseload_set_retention_days (caseload, retention_days, error);
 }
 
-/* -1 when no period is set. */
+/* The newest version's author must be one whose word counts: this laptop
+ * unless it is an ombud's, or a device it trusts as a coordinator.  An
+ * ombud's device cannot have every laptop destroy (or keep) client text. */
+static gboolean
+author_sets_retention (OmbudCaseload *caseload,
+                       guint64        author)
+{
+  OmbudStore *store = ombud_caseload_get_store (caseload);
+  g_autoptr(OmbudKnownDevice) known = NULL;
+
+  if (author == ombud_caseload_get_device_id (caseload))
+    return !is_ombud_laptop (store);
+  known = ombud_known_device_lookup (store, author, NULL);
+  return known != NULL && known->trusted && known->role == OMBUD_DEVICE_ROLE_COORDINATOR;
+}
+
+/* -1 when no period is set, or when the newest word on it is not one to
+ * follow (keeping text is the side to err on). */
 int
 ombud_closure_get_retention_days (OmbudCaseload *caseload)
 {
-  g_autofree char *text = ombud_store_get (ombud_caseload_get_store (caseload), RETENTION_KEY, NULL);
-  gint64 days;
+  sqlite3_stmt *stmt = NULL;
+  g_autofree char *text = NULL;
+  gboolean found = FALSE, honoured = FALSE;
+  gint64 days = -1;
 
+  if (sqlite3_prepare_v2 (ombud_caseload_get_db (caseload),
+                          "SELECT o.retention_days, v.device FROM organisation o"
+                          " JOIN version v ON v.tbl = 'organisation' AND v.rec = o.id AND v.field = 'retention_days'"
+                          " WHERE o.id = ?1 ORDER BY v.hlc DESC, v.device DESC LIMIT 1", -1, &stmt, NULL) == SQLITE_OK)
+    {
+      sqlite3_bind_text (stmt, 1, OMBUD_ORGANISATION_RECORD, -1, SQLITE_STATIC);
+      if (sqlite3_step (stmt) == SQLITE_ROW)
+        {
+          found = TRUE;
+          days = sqlite3_column_type (stmt, 0) == SQLITE_INTEGER ? sqlite3_column_int64 (stmt, 0) : -1;
+          honoured = author_sets_retention (caseload, (guint64) sqlite3_column_int64 (stmt, 1));
+        }
+    }
+  sqlite3_finalize (stmt);
+  if (found)
+    return honoured && days >= 0 && days <= 36500 ? (int) days : -1;
+  text = ombud_store_get (ombud_caseload_get_store (caseload), RETENTION_KEY, NULL);
   if (text == NULL || !g_ascii_string_to_signed (text, 10, -1, 36500, &days, NULL))
     return -1;
   return (int) days;

@@ -26,17 +26,18 @@ gboolean  ombud_closure_destroy_client_tier (OmbudCaseload  *caseload,
 guint     ombud_closure_apply_retention     (OmbudCaseload  *caseload,
                                              int             retention_days,
                                              GError        **error);
-/* The team's retention period, kept in the profile: every time the caseload
- * is opened, cases closed longer ago than that lose their client tier.
- * A negative number turns it off. */
+/* The organisation's retention period (sync/PROTOCOL.md §9.5): every time
+ * the caseload is opened, cases closed longer ago than that lose their
+ * client tier.  Set on a coordinator's laptop (or one never enrolled; an
+ * ombud's laptop gets STATE), -1 turns it off; it syncs like any team
+ * record, and a laptop follows it only when its newest version came from a
+ * device it trusts as a coordinator (or from itself, when it may set it). */
 gboolean  ombud_closure_set_retention_days  (OmbudCaseload  *caseload,
                                              int             retention_days,
                                              GError        **error);
 int       ombud_closure_get_retention_days  (OmbudCaseload  *caseload);
 gboolean  ombud_closure_apply_retention_setting (OmbudCaseload *caseload,
                                              GError        **error);
-/* After changesets from elsewhere: a case whose client tier another device
- * destroyed is destroyed here too. */
 /* The office turned the unsent changeset's client part away: its case was
  * shredded there (sync/PROTOCOL.md §9.5).  Once this replica destroyed the
  * case's client tier too, the changeset keeps its office-tier changes only
@@ -48,6 +49,8 @@ gboolean  ombud_closure_strip_turned_away   (OmbudCaseload  *caseload,
                                              const char     *changeset_id,
                                              gboolean       *stripped,
                                              GError        **error);
+/* After changesets from elsewhere: a case whose client tier another device
+ * destroyed is destroyed here too. */
 gboolean  ombud_closure_follow_destroyed    (OmbudCaseload  *caseload,
                                              GError        **error);
 

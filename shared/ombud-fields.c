@@ -17,7 +17,9 @@
 
 static const OmbudField deleted_field = O ("deleted", BOOL);
 
-static const OmbudField organisation[] = { O ("name", TEXT), O ("coordinators_read_client", BOOL), END };
+static const OmbudField organisation[] = {
+  O ("name", TEXT), O ("coordinators_read_client", BOOL), O ("retention_days", INT), END
+};
 static const OmbudField municipality[] = { O ("code", TEXT), O ("name", TEXT), O ("population", INT), END };
 static const OmbudField ombud[] = { O ("name", TEXT), O ("role", TEXT), END };
 static const OmbudField device[] = { O ("ombud_id", TEXT), O ("name", TEXT), END };

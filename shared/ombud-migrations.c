@@ -231,6 +231,12 @@ static const OmbudMigration migrations[] = {
     "  INSERT INTO search_doc (tbl, rec, case_id) VALUES ('deadline', new.id, new.case_id)"
     "    ON CONFLICT (tbl, rec) DO UPDATE SET case_id = excluded.case_id WHERE case_id IS NOT excluded.case_id;"
     "END;" },
+
+  /* The organisation's retention period for closed cases' client tier, set
+   * by a coordinator and followed by every laptop (sync/PROTOCOL.md §9.5);
+   * it was a setting of each profile before. */
+  { 8,
+    "ALTER TABLE organisation ADD COLUMN retention_days INTEGER;" },
 };
 
 const OmbudMigration *

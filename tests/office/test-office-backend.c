@@ -1176,7 +1176,7 @@ test_reroute (Fixture *f, gconstpointer data)
   g_assert_no_error (error);
 }
 
-/* A version 1 office (before §9) opens as version 2, data kept. */
+/* A version 1 office (before §9) opens as the newest, data kept. */
 static void
 test_upgrade (Fixture *f, gconstpointer data)
 {
@@ -1193,7 +1193,9 @@ test_upgrade (Fixture *f, gconstpointer data)
   g_clear_pointer (&f->backend, ombud_office_backend_free);
   g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
   g_assert_cmpint (sqlite3_exec (db, "DROP TABLE former_route; DROP TABLE handed_over; DROP TABLE redelivery;"
-                                     " DROP TABLE shredded; PRAGMA user_version = 1;", NULL, NULL, NULL), ==, SQLITE_OK);
+                                     " DROP TABLE shredded; DROP TABLE shredded_changeset;"
+                                     " DROP INDEX changeset_by_author; PRAGMA user_version = 1;",
+                                 NULL, NULL, NULL), ==, SQLITE_OK);
   g_assert_cmpint (sqlite3_close (db), ==, SQLITE_OK);
   reopen (f);
   seqs = list_seqs (f, 0, 0, TRUE, NULL);
@@ -1203,6 +1205,12 @@ test_upgrade (Fixture *f, gconstpointer data)
   g_assert_true (ombud_office_backend_former_may_push (f->backend, case_id, "A", 2, &allowed, &error));
   g_assert_no_error (error);
   g_assert_false (allowed);
+  {
+    g_autoptr(GBytes) ids = ombud_office_backend_list_authored_ids (f->backend, 2, &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpuint (g_bytes_get_size (ids), ==, 16);
+  }
 }
 
 int

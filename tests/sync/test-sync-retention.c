@@ -136,6 +136,14 @@ found_in_files (const char *dir,
   return found;
 }
 
+static gint64
+resyncs (TestLaptop *laptop)
+{
+  g_autofree char *n = ombud_store_get (laptop->replica->store, "sync.resyncs", NULL);
+
+  return n ? g_ascii_strtoll (n, NULL, 10) : 0;
+}
+
 static char *
 stats_text (TestLaptop *laptop,
             int         year)
@@ -221,10 +229,15 @@ test_shred_after_retention (void)
     g_assert_cmpstr (fresh_2020, ==, stats_2020);
     g_assert_cmpstr (fresh_now, ==, stats_now);
   }
-  /* Asking again, and the others syncing on, change nothing. */
+  /* Asking again, and the others syncing on, change nothing; the author of
+   * the changesets shredding deleted does not take it for divergence. */
   test_laptop_sync (anna);
+  test_laptop_sync (anna2);
   test_laptop_sync (coord);
   g_assert_cmpuint (found_in_files (office->dir, shredded), ==, 0);
+  g_assert_cmpint (resyncs (anna), ==, 0);
+  g_assert_cmpint (resyncs (anna2), ==, 0);
+  g_assert_cmpint (resyncs (coord), ==, 0);
   g_assert_cmpint (test_laptop_count (coord, "SELECT count(*) FROM outbox WHERE hold IS NULL"), ==, 0);
 }
 
@@ -337,6 +350,49 @@ test_late_client_part_turned_away (void)
   }
 }
 
+/* The period is the organisation's: set on a coordinator's laptop, it
+ * reaches Anna's, which destroys the closed case's client tier by it the
+ * next time it applies the setting (at every opening).  Anna's laptop may
+ * not set it, and a version an ombud's device wrote anyway is not followed. */
+static void
+test_retention_is_the_organisations (void)
+{
+  g_autoptr(TestOffice) office = test_office_new (NULL, NULL);
+  g_autoptr(TestLaptop) coord = test_laptop_new (office, NULL, "Cecilia Samordnare", TRUE);
+  g_autoptr(TestLaptop) anna = test_laptop_new (office, NULL, "Anna Ombud", FALSE);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *m = ombud_caseload_add_municipality (coord->replica->caseload, "2380", "Östersund", 61000, &error);
+  g_autofree char *closed = NULL, *open = NULL;
+
+  g_assert_no_error (error);
+  test_laptop_admit (coord, anna);
+  test_laptop_sync (anna);
+  closed = old_case (anna, "Klient Gammal");
+  open = old_case (anna, "Klient Pågår");
+  must (ombud_caseload_close_case (anna->replica->caseload, closed, "goals_met", "2020-06-30", &error), error);
+
+  g_assert_false (ombud_closure_set_retention_days (anna->replica->caseload, 30, &error));
+  g_assert_error (error, OMBUD_CASELOAD_ERROR, OMBUD_CASELOAD_ERROR_STATE);
+  g_clear_error (&error);
+  must (ombud_closure_apply_retention_setting (anna->replica->caseload, &error), error);
+  g_assert_cmpint (test_laptop_count (anna, "SELECT count(*) FROM client_case WHERE client_name = 'Klient Gammal'"), ==, 1);
+
+  must (ombud_closure_set_retention_days (coord->replica->caseload, 30, &error), error);
+  test_laptop_sync (coord);
+  test_laptop_sync (anna);
+  g_assert_cmpint (ombud_closure_get_retention_days (anna->replica->caseload), ==, 30);
+  must (ombud_closure_apply_retention_setting (anna->replica->caseload, &error), error);
+  g_assert_cmpint (test_laptop_count (anna, "SELECT count(*) FROM client_case WHERE client_name = 'Klient Gammal'"), ==, 0);
+  g_assert_cmpint (test_laptop_count (anna, "SELECT count(*) FROM client_case WHERE client_name = 'Klient Pågår'"), ==, 1);
+
+  /* An ombud's device writing the record itself: nobody follows it. */
+  must (ombud_caseload_set_retention_days (anna->replica->caseload, 0, &error), error);
+  test_laptop_sync (anna);
+  test_laptop_sync (coord);
+  g_assert_cmpint (ombud_closure_get_retention_days (coord->replica->caseload), ==, -1);
+  g_assert_cmpint (ombud_closure_get_retention_days (anna->replica->caseload), ==, -1);
+}
+
 /* Only a coordinator's device may have the office delete anything. */
 static void
 test_shred_only_for_coordinators (void)
@@ -364,6 +420,7 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/sync/retention/shred-after-retention", test_shred_after_retention);
+  g_test_add_func ("/sync/retention/organisation-wide", test_retention_is_the_organisations);
   g_test_add_func ("/sync/retention/late-client-part", test_late_client_part_turned_away);
   g_test_add_func ("/sync/retention/only-coordinators", test_shred_only_for_coordinators);
   return g_test_run ();
