@@ -152,7 +152,7 @@ take_entries (OmbudOfficeBackend      *backend,
   g_autoptr(GBytes) held = NULL;
   g_autoptr(GByteArray) entries = g_byte_array_new ();
   OmbudBundleAnchor anchor;
-  gboolean changed = FALSE;
+  gboolean changed = FALSE, shredded = FALSE;
   GVariantIter iter;
   GVariant *child;
 
@@ -181,6 +181,11 @@ take_entries (OmbudOfficeBackend      *backend,
       if (anchor_bytes == NULL || !ombud_bundle_anchor_parse (anchor_bytes, &anchor, NULL)
           || memcmp (anchor.bundle_pk, e.bundle_pk, 32) != 0 || has_case (entries, e.case_id))
         continue;
+      /* A shredded case's key is kept nowhere again (§9.5). */
+      if (!ombud_office_backend_case_is_shredded (backend, e.case_id, &shredded, &local_error))
+        return store_failed (local_error, error);
+      if (shredded)
+        continue;
       if (entries->len / OMBUD_BUNDLE_ENTRY_SIZE >= MAX_ENTRIES)
         return ombud_fail (error, OMBUD_OFFICE_BUNDLE_ERROR, OMBUD_OFFICE_BUNDLE_ERROR_MALFORMED,
                            "a key bundle of more than %u cases", MAX_ENTRIES);
@@ -192,6 +197,68 @@ take_entries (OmbudOfficeBackend      *backend,
       g_autoptr(GBytes) out = g_bytes_new (entries->data, entries->len);
       if (!ombud_office_backend_put_blob (backend, entries_name, out, &local_error))
         return store_failed (local_error, error);
+    }
+  return TRUE;
+}
+
+/* One ombud's entries, without the case's. */
+static gboolean
+forget_in_bundle (OmbudOfficeBackend  *backend,
+                  const char          *ombud_id,
+                  const guint8         case_id[16],
+                  GError             **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *name = blob_name ("entries", ombud_id);
+  g_autoptr(GBytes) held = ombud_office_backend_get_blob (backend, name, &local_error);
+  g_autoptr(GByteArray) kept = g_byte_array_new ();
+  const guint8 *data;
+  gsize len;
+
+  if (local_error != NULL)
+    return store_failed (local_error, error);
+  if (held == NULL)
+    return TRUE;
+  data = g_bytes_get_data (held, &len);
+  for (gsize off = 0; off + OMBUD_BUNDLE_ENTRY_SIZE <= len; off += OMBUD_BUNDLE_ENTRY_SIZE)
+    {
+      g_autoptr(GBytes) one = g_bytes_new_static (data + off, OMBUD_BUNDLE_ENTRY_SIZE);
+      OmbudBundleEntry e;
+
+      if (!ombud_bundle_entry_parse (one, &e, NULL) || memcmp (e.case_id, case_id, 16) != 0)
+        g_byte_array_append (kept, data + off, OMBUD_BUNDLE_ENTRY_SIZE);
+    }
+  if (kept->len == len)
+    return TRUE;
+  {
+    g_autoptr(GBytes) out = g_bytes_new (kept->data, kept->len);
+
+    if (!ombud_office_backend_put_blob (backend, name, out, &local_error))
+      return store_failed (local_error, error);
+  }
+  return TRUE;
+}
+
+gboolean
+ombud_office_key_bundle_forget_case (OmbudOfficeBackend  *backend,
+                                     const guint8         case_id[16],
+                                     GError             **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(GPtrArray) devices = ombud_office_backend_list_devices (backend, &local_error);
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+
+  if (devices == NULL)
+    return store_failed (local_error, error);
+  /* Whoever owned the case may hold an entry: every ombud's bundle. */
+  for (guint i = 0; i < devices->len; i++)
+    {
+      OmbudOfficeDevice *d = devices->pdata[i];
+
+      if (d->ombud_id == NULL || !g_hash_table_add (seen, d->ombud_id))
+        continue;
+      if (!forget_in_bundle (backend, d->ombud_id, case_id, error))
+        return FALSE;
     }
   return TRUE;
 }

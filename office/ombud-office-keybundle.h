@@ -37,6 +37,11 @@ gboolean  ombud_office_key_bundle_serve   (OmbudOfficeBackend      *backend,
 
 /* Adds the entries of add to the response's extensions (replacing keys it
  * has already). */
+/* Shredding (§9.5): every ombud's bundle loses its entry for the case. */
+gboolean  ombud_office_key_bundle_forget_case (OmbudOfficeBackend  *backend,
+                                               const guint8         case_id[16],
+                                               GError             **error);
+
 void      ombud_office_add_extensions     (OmbudSyncResponse       *response,
                                            GVariantDict            *add);
 

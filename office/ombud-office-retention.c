@@ -9,10 +9,12 @@
  * (office part only), which stays; so does every changeset that never had
  * a client part.  With the grants of the case key gone as well, no copy of
  * the key is left here to open anything: the client tier is shredded.
+ * Its entries in the ombuds' key bundles go as well.
  */
 #include "ombud-office-retention.h"
 
 #include "ombud-office-handover.h"
+#include "ombud-office-keybundle.h"
 #include "ombud-seal.h"
 
 static gboolean
@@ -54,6 +56,10 @@ shred_one (OmbudOfficeBackend      *backend,
         g_array_append_val (seqs, cs->seq);
     }
   if (!ombud_office_backend_shred_case (backend, case_id, seqs, device->device_id, now_ms, &local_error))
+    return storage (local_error, error);
+  /* The ombuds' key bundles hold the case key too, sealed to their
+   * recovery passphrases. */
+  if (!ombud_office_key_bundle_forget_case (backend, case_id, &local_error))
     return storage (local_error, error);
   return TRUE;
 }

@@ -17,10 +17,12 @@
 
 #include "ombud-caseload-private.h"
 #include "ombud-closure.h"
+#include "ombud-key-bundle.h"
 #include "ombud-keyring.h"
 #include "ombud-office-handover.h"
 #include "ombud-office-retention.h"
 #include "ombud-seal.h"
+#include "ombud-sync-keybundle.h"
 #include "ombud-stats.h"
 
 static void
@@ -95,6 +97,37 @@ client_bytes_at_office (TestOffice *office,
         }
     }
   return out;
+}
+
+/* The case's entries in the ombud's key bundle at the office. */
+static void
+add_bundle_entries (TestOffice *office,
+                    TestLaptop *laptop,
+                    const char *case_id,
+                    GPtrArray  *out)
+{
+  g_autoptr(OmbudOfficeBackend) backend = test_office_backend (office);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *ombud = test_laptop_ombud_id (laptop);
+  g_autofree char *name = g_strdup_printf ("key-bundle-entries:%s", ombud);
+  g_autoptr(GBytes) all = ombud_office_backend_get_blob (backend, name, &error);
+  const guint8 *data;
+  gsize len;
+  guint8 raw[16];
+
+  g_assert_no_error (error);
+  g_assert_nonnull (all);
+  g_assert_true (ombud_uuid_parse (case_id, raw));
+  data = g_bytes_get_data (all, &len);
+  for (gsize off = 0; off + OMBUD_BUNDLE_ENTRY_SIZE <= len; off += OMBUD_BUNDLE_ENTRY_SIZE)
+    {
+      g_autoptr(GBytes) one = g_bytes_new (data + off, OMBUD_BUNDLE_ENTRY_SIZE);
+      OmbudBundleEntry e;
+
+      g_assert_true (ombud_bundle_entry_parse (one, &e, NULL));
+      if (memcmp (e.case_id, raw, 16) == 0)
+        g_ptr_array_add (out, g_bytes_ref (one));
+    }
 }
 
 /* How many of the byte strings some file under dir holds. */
@@ -178,6 +211,10 @@ test_shred_after_retention (void)
   test_laptop_admit (coord, anna);
   test_laptop_admit (coord, anna2);
   test_laptop_sync (anna);
+  /* Anna keeps a key bundle: the office holds each case key sealed to it. */
+  g_assert_true (ombud_sync_key_bundle_set_passphrase (anna->replica->caseload, "Fjällräv i snön 1988", 20,
+                                                       OMBUD_BUNDLE_MIN_OPSLIMIT, OMBUD_BUNDLE_MIN_MEMLIMIT, &error));
+  g_assert_no_error (error);
   closed = old_case (anna, "Klient Stängd");
   open = old_case (anna, "Klient Öppen");
   must (ombud_caseload_close_case (anna->replica->caseload, closed, "goals_met", "2020-06-30", &error), error);
@@ -190,10 +227,15 @@ test_shred_after_retention (void)
   g_ptr_array_add (recipients, &anna2_id);
   g_assert_cmpint (test_laptop_count (anna2, "SELECT count(*) FROM client_case WHERE client_name = 'Klient Stängd'"), ==, 1);
 
+  test_laptop_sync (anna);   /* the bundle's entries go with the request after the keys */
   shredded = client_bytes_at_office (office, closed, recipients);
   kept = client_bytes_at_office (office, open, recipients);
   g_assert_cmpuint (shredded->len, >=, 2);   /* a client part and a grant at least */
   g_assert_cmpuint (kept->len, >=, 2);
+  add_bundle_entries (office, anna, closed, shredded);
+  add_bundle_entries (office, anna, open, kept);
+  g_assert_cmpuint (shredded->len, >=, 3);   /* and the bundle's entry */
+  g_assert_cmpuint (kept->len, >=, 3);
   g_assert_cmpuint (found_in_files (office->dir, shredded), ==, shredded->len);
   g_assert_cmpuint (found_in_files (office->dir, kept), ==, kept->len);
   stats_2020 = stats_text (coord, 2020);
