@@ -7,9 +7,9 @@
  * changeset of the case that has a client part.  The coordinator that asks
  * has first restated the case's office tier in a changeset of its own
  * (office part only), which stays; so does every changeset that never had
- * a client part.  With the grants of the case key gone as well, no copy of
- * the key is left here to open anything: the client tier is shredded.
- * Its entries in the ombuds' key bundles go as well.
+ * a client part.  With the grants of the case key and its entries in the
+ * ombuds' key bundles gone as well, no copy of the key is left here to open
+ * anything: the client tier is shredded.
  */
 #include "ombud-office-retention.h"
 
