@@ -11,6 +11,8 @@
 
 #include <string.h>
 
+#include "ombud-office-keybundle.h"
+
 G_DEFINE_QUARK (ombud-office-handover-error-quark, ombud_office_handover_error)
 
 static gboolean
@@ -100,6 +102,11 @@ ombud_office_take_handed_over (OmbudOfficeBackend      *backend,
 
       if (!ombud_office_backend_set_handed_over (backend, g_variant_get_data (id), device->ombud_id,
                                                  device->device_id, &recorded, &local_error))
+        return storage (local_error, error);
+      /* The case is another ombud's now: a replacement laptop of this one
+       * has no business recovering its key from the bundle. */
+      if (recorded && !ombud_office_key_bundle_forget_entry (backend, device->ombud_id, g_variant_get_data (id),
+                                                             &local_error))
         return storage (local_error, error);
     }
   return TRUE;

@@ -201,12 +201,11 @@ take_entries (OmbudOfficeBackend      *backend,
   return TRUE;
 }
 
-/* One ombud's entries, without the case's. */
-static gboolean
-forget_in_bundle (OmbudOfficeBackend  *backend,
-                  const char          *ombud_id,
-                  const guint8         case_id[16],
-                  GError             **error)
+gboolean
+ombud_office_key_bundle_forget_entry (OmbudOfficeBackend  *backend,
+                                      const char          *ombud_id,
+                                      const guint8         case_id[16],
+                                      GError             **error)
 {
   g_autoptr(GError) local_error = NULL;
   g_autofree char *name = blob_name ("entries", ombud_id);
@@ -257,7 +256,7 @@ ombud_office_key_bundle_forget_case (OmbudOfficeBackend  *backend,
 
       if (d->ombud_id == NULL || !g_hash_table_add (seen, d->ombud_id))
         continue;
-      if (!forget_in_bundle (backend, d->ombud_id, case_id, error))
+      if (!ombud_office_key_bundle_forget_entry (backend, d->ombud_id, case_id, error))
         return FALSE;
     }
   return TRUE;

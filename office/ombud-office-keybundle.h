@@ -37,6 +37,13 @@ gboolean  ombud_office_key_bundle_serve   (OmbudOfficeBackend      *backend,
 
 /* Adds the entries of add to the response's extensions (replacing keys it
  * has already). */
+/* The ombud's bundle loses its entry for the case, if it has one: the case
+ * was handed over to another ombud (§9.2). */
+gboolean  ombud_office_key_bundle_forget_entry (OmbudOfficeBackend  *backend,
+                                                const char          *ombud_id,
+                                                const guint8         case_id[16],
+                                                GError             **error);
+
 /* Shredding (§9.5): every ombud's bundle loses its entry for the case. */
 gboolean  ombud_office_key_bundle_forget_case (OmbudOfficeBackend  *backend,
                                                const guint8         case_id[16],

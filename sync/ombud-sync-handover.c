@@ -367,6 +367,9 @@ purge_case (OmbudCaseload  *caseload,
   if (!run_text (db, "DELETE FROM conflict WHERE case_id = ?1", case_id, error)
       || !run_text (db, "DELETE FROM search WHERE case_id = ?1", case_id, error)
       || !purge_kept (caseload, case_id, subject, error)
+      /* The office drops the bundle's entry at the report; should the case
+       * come back, its entry goes again. */
+      || !run_text (db, "DELETE FROM kv WHERE key = 'keybundle.done.' || lower(?1)", case_id, error)
       || !ombud_keyring_destroy_case_key (ombud_caseload_get_keyring (caseload), case_id, error))
     return FALSE;
   stmt = ombud_sql_prepare (db, "DELETE FROM sync_granted WHERE kind = 2 AND subject = ?1", error);

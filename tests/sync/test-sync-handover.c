@@ -19,9 +19,11 @@
 #include <sqlite3.h>
 #include <string.h>
 
+#include "ombud-key-bundle.h"
 #include "ombud-keyring.h"
 #include "ombud-office-handover.h"
 #include "ombud-secret.h"
+#include "ombud-sync-keybundle.h"
 
 static char *plain_dir;
 
@@ -136,6 +138,38 @@ add_case (TestLaptop *laptop,
   return g_steal_pointer (&id);
 }
 
+/* Whether the ombud's key bundle at the office holds an entry for the case. */
+static gboolean
+bundle_has (Scene      *s,
+            TestLaptop *laptop,
+            const char *case_id)
+{
+  g_autoptr(OmbudOfficeBackend) backend = test_office_backend (s->office);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *ombud = test_laptop_ombud_id (laptop);
+  g_autofree char *name = g_strdup_printf ("key-bundle-entries:%s", ombud);
+  g_autoptr(GBytes) all = ombud_office_backend_get_blob (backend, name, &error);
+  const guint8 *data;
+  gsize len;
+  guint8 raw[16];
+
+  g_assert_no_error (error);
+  g_assert_true (ombud_uuid_parse (case_id, raw));
+  if (all == NULL)
+    return FALSE;
+  data = g_bytes_get_data (all, &len);
+  for (gsize off = 0; off + OMBUD_BUNDLE_ENTRY_SIZE <= len; off += OMBUD_BUNDLE_ENTRY_SIZE)
+    {
+      g_autoptr(GBytes) one = g_bytes_new (data + off, OMBUD_BUNDLE_ENTRY_SIZE);
+      OmbudBundleEntry e;
+
+      g_assert_true (ombud_bundle_entry_parse (one, &e, NULL));
+      if (memcmp (e.case_id, raw, 16) == 0)
+        return TRUE;
+    }
+  return FALSE;
+}
+
 static Scene *
 scene_new (void)
 {
@@ -153,6 +187,12 @@ scene_new (void)
   s->bertil = test_laptop_new (s->office, NULL, "Bertil Ombud", FALSE);
   test_laptop_admit (s->coord, s->anna);
   test_laptop_admit (s->coord, s->bertil);
+  /* Both keep key bundles at the office (PROTOCOL.md §10.1). */
+  must (ombud_sync_key_bundle_set_passphrase (s->anna->replica->caseload, "Annas reservnyckel 1", 20,
+                                              OMBUD_BUNDLE_MIN_OPSLIMIT, OMBUD_BUNDLE_MIN_MEMLIMIT, &error), error);
+  must (ombud_sync_key_bundle_set_passphrase (s->bertil->replica->caseload, "Bertils reservnyckel", 20,
+                                              OMBUD_BUNDLE_MIN_OPSLIMIT, OMBUD_BUNDLE_MIN_MEMLIMIT, &error), error);
+  test_laptop_sync (s->bertil);
   test_laptop_sync (s->anna);   /* Anna's laptop learns of Bertil's */
   s->x = add_case (s->anna, s->markers_x);
   s->y = add_case (s->anna, s->markers_y);
@@ -163,6 +203,8 @@ scene_new (void)
     memcpy (s->key_x, ombud_secret_get_data (key), 32);
   }
   test_laptop_sync (s->anna);
+  test_laptop_sync (s->anna);   /* the bundle's entries follow the keys */
+  g_assert_true (bundle_has (s, s->anna, s->x));
   test_laptop_sync (s->coord);
   /* Bertil's cursor passes the case's history while it is not his. */
   test_laptop_sync (s->bertil);
@@ -451,6 +493,11 @@ reassign (gboolean consent)
     }
   assert_nothing_of (s->anna, s, records);
   assert_office_tier (s->bertil, &truth, s->x);
+  /* The key bundles follow the case: out of Anna's, into Bertil's exactly
+   * when his laptop holds the key; Anna's other case stays in hers. */
+  g_assert_false (bundle_has (s, s->anna, s->x));
+  g_assert_true (bundle_has (s, s->anna, s->y));
+  g_assert_true (bundle_has (s, s->bertil, s->x) == consent);
   g_assert_cmpint (resyncs (s->anna), ==, 0);
   g_assert_cmpint (resyncs (s->bertil), ==, 0);
   g_assert_cmpint (resyncs (s->coord), ==, 0);
