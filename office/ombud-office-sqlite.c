@@ -133,13 +133,17 @@ static const char schema_v2_sql[] =
  *   deleted.  A device's divergence digest counts the changesets of its
  *   own that the office took; these were taken, so the office's answer
  *   goes on counting them and their authors need not resync.
- * - changeset_by_author: that answer reads one device's changesets only. */
+ * - changeset_by_author: that answer reads one device's changesets only.
+ * - redelivery.to_authors: set when the case goes back to an ombud who had
+ *   it before, whose devices purged it: they get their own changesets of
+ *   it again as well (otherwise a device never gets its own). */
 static const char schema_v3_sql[] =
   "CREATE TABLE shredded_changeset ("
   "  changeset_id BLOB PRIMARY KEY CHECK (length (changeset_id) = 16),"
   "  author       INTEGER NOT NULL) WITHOUT ROWID;"
   "CREATE INDEX shredded_changeset_by_author ON shredded_changeset (author);"
   "CREATE INDEX changeset_by_author ON changeset (author);"
+  "ALTER TABLE redelivery ADD COLUMN to_authors INTEGER NOT NULL DEFAULT 0;"
   "PRAGMA user_version = 3;";
 
 #define DEVICE_COLUMNS \
@@ -163,7 +167,7 @@ static const char schema_v3_sql[] =
   "SELECT c.seq, " FEED_COLUMNS " FROM changeset c WHERE c.seq > ?1 AND c.author <> ?2" \
   " AND (c.case_id = zeroblob (16) OR ?3 OR c.case_id IN (SELECT case_id FROM route WHERE ombud_id = ?4))" \
   " UNION ALL SELECT r.seq, " FEED_COLUMNS " FROM redelivery r JOIN changeset c ON c.seq = r.changeset_seq" \
-  " WHERE NOT ?3 AND r.ombud_id = ?4 AND r.seq > ?1 AND c.author <> ?2" \
+  " WHERE NOT ?3 AND r.ombud_id = ?4 AND r.seq > ?1 AND (c.author <> ?2 OR r.to_authors)" \
   " AND r.case_id IN (SELECT case_id FROM route WHERE ombud_id = ?4)" \
   " UNION ALL SELECT c.seq, " FEED_COLUMNS " FROM former_route f JOIN changeset c ON c.case_id = f.case_id" \
   " WHERE NOT ?3 AND f.ombud_id = ?4 AND c.seq > ?1 AND c.seq > f.since_seq AND c.author <> ?2" \
@@ -301,8 +305,9 @@ static const char * const stmt_sql[N_STMTS] = {
   [STMT_FORMER_CLEAR] = "DELETE FROM former_route WHERE case_id = ?1 AND ombud_id = ?2",
   [STMT_HANDED_CLEAR] = "DELETE FROM handed_over WHERE case_id = ?1 AND ombud_id = ?2",
   [STMT_REDELIVER] =
-    "INSERT INTO redelivery (seq, case_id, changeset_seq, ombud_id) "
-    "SELECT " LAST_SEQ " + row_number () OVER (ORDER BY seq), case_id, seq, ?2 "
+    "INSERT INTO redelivery (seq, case_id, changeset_seq, ombud_id, to_authors) "
+    "SELECT " LAST_SEQ " + row_number () OVER (ORDER BY seq), case_id, seq, ?2,"
+    " EXISTS (SELECT 1 FROM former_route f WHERE f.case_id = ?1 AND f.ombud_id = ?2) "
     "FROM changeset WHERE case_id = ?1 ORDER BY seq",
   [STMT_SEQ_BUMP] =
     "UPDATE sqlite_sequence SET seq = (SELECT max (seq) FROM redelivery) "
@@ -1259,11 +1264,13 @@ reroute (OmbudOfficeSqlite *self,
 {
   const char *what = "Storing a route";
 
+  /* Redelivered before `to` stops being a former owner: an ombud getting a
+   * case back gets its own devices' changesets too (they purged them). */
   return (from == NULL || run_case_ombud (self, STMT_FORMER_ADD, case_id, from, what, error))
-         && run_case_ombud (self, STMT_FORMER_CLEAR, case_id, to, what, error)
-         && run_case_ombud (self, STMT_HANDED_CLEAR, case_id, to, what, error)
          && run_case_ombud (self, STMT_REDELIVER, case_id, to, what, error)
-         && run (self, STMT_SEQ_BUMP, what, error);
+         && run (self, STMT_SEQ_BUMP, what, error)
+         && run_case_ombud (self, STMT_FORMER_CLEAR, case_id, to, what, error)
+         && run_case_ombud (self, STMT_HANDED_CLEAR, case_id, to, what, error);
 }
 
 static gboolean

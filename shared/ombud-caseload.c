@@ -1100,10 +1100,12 @@ apply_changes (OmbudCaseload   *self,
       return FALSE;
     }
 
-  stmt = ombud_merge_statement (self->merge, "INSERT INTO applied (id) VALUES (?1)", error);
+  stmt = ombud_merge_statement (self->merge, "INSERT INTO applied (id, case_id) VALUES (?1, NULLIF (?2, ''))",
+                                error);
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_text (stmt, 1, cs->id, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 2, cs->case_id, -1, SQLITE_STATIC);
   if (!step_stmt (self, stmt, error))
     return FALSE;
   stmt = ombud_merge_statement (self->merge, "UPDATE clock SET last = ?1 WHERE id = 1", error);

@@ -237,6 +237,14 @@ static const OmbudMigration migrations[] = {
    * it was a setting of each profile before. */
   { 8,
     "ALTER TABLE organisation ADD COLUMN retention_days INTEGER;" },
+
+  /* Which case each applied changeset was of, so that a laptop that hands a
+   * case over forgets having applied its changesets: should the case come
+   * back, they are applied again (sync/PROTOCOL.md §9.2).  Rows from before
+   * have none. */
+  { 9,
+    "ALTER TABLE applied ADD COLUMN case_id TEXT;"
+    "CREATE INDEX applied_case ON applied (case_id) WHERE case_id IS NOT NULL;" },
 };
 
 const OmbudMigration *

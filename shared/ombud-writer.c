@@ -168,10 +168,11 @@ enqueue (OmbudWriter    *self,
   if (!run (self, s, error))
     return FALSE;
 
-  s = stmt (self, "INSERT INTO applied (id) VALUES (?1)", error);
+  s = stmt (self, "INSERT INTO applied (id, case_id) VALUES (?1, NULLIF (?2, ''))", error);
   if (s == NULL)
     return FALSE;
   sqlite3_bind_text (s, 1, cs->id, -1, SQLITE_STATIC);
+  sqlite3_bind_text (s, 2, cs->case_id, -1, SQLITE_STATIC);
   return run (self, s, error);
 }
 

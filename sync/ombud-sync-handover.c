@@ -370,6 +370,8 @@ purge_case (OmbudCaseload  *caseload,
       /* The office drops the bundle's entry at the report; should the case
        * come back, its entry goes again. */
       || !run_text (db, "DELETE FROM kv WHERE key = 'keybundle.done.' || lower(?1)", case_id, error)
+      /* Should the case come back, its changesets are applied again. */
+      || !run_text (db, "DELETE FROM applied WHERE case_id = ?1", case_id, error)
       || !ombud_keyring_destroy_case_key (ombud_caseload_get_keyring (caseload), case_id, error))
     return FALSE;
   stmt = ombud_sql_prepare (db, "DELETE FROM sync_granted WHERE kind = 2 AND subject = ?1", error);

@@ -80,10 +80,11 @@ replace_parts (sqlite3  *db,
     return FALSE;
   /* Its own, like every changeset this device wrote: should it come back,
    * there is nothing to apply. */
-  stmt = ombud_sql_prepare (db, "INSERT OR IGNORE INTO applied (id) VALUES (?1)", error);
+  stmt = ombud_sql_prepare (db, "INSERT OR IGNORE INTO applied (id, case_id) VALUES (?1, NULLIF (?2, ''))", error);
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_text (stmt, 1, g->joined->id, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 2, g->case_id, -1, SQLITE_STATIC);
   return ombud_sql_run (db, stmt, error);
 }
 

@@ -356,7 +356,8 @@ resyncs (TestLaptop *laptop)
 }
 
 static void
-reassign (gboolean consent)
+reassign (gboolean consent,
+          gboolean back_again)
 {
   Scene *s = scene_new ();
   g_autoptr(GError) error = NULL;
@@ -501,19 +502,49 @@ reassign (gboolean consent)
   g_assert_cmpint (resyncs (s->anna), ==, 0);
   g_assert_cmpint (resyncs (s->bertil), ==, 0);
   g_assert_cmpint (resyncs (s->coord), ==, 0);
+
+  /* The case comes back to Anna: her laptop, which purged it, applies its
+   * whole history again, her own changesets among it (the office sends an
+   * ombud that gets a case back its own devices' changesets too, and the
+   * laptop forgot having applied them).  Its client tier waits for the key:
+   * PROTOCOL.md §9.4 "Not done". */
+  if (back_again)
+    {
+      g_autofree char *assignment = NULL, *expected = g_strdup_printf ("%s|1\n", anna_id);
+
+      must (ombud_caseload_assign_case (s->coord->replica->caseload, s->x, anna_id, &error), error);
+      for (int i = 0; i < 2; i++)
+        {
+          test_laptop_sync (s->coord);
+          test_laptop_sync (s->bertil);
+          test_laptop_sync (s->anna);
+        }
+      assert_office_tier (s->anna, &truth, s->x);
+      assignment = digest_x (s->anna, ASSIGNMENT, s->x);
+      g_assert_cmpstr (assignment, ==, expected);
+      g_assert_cmpint (count_x (s->anna, "SELECT count(*) FROM contact WHERE minutes = 77 AND case_id = '%s'", s->x),
+                       ==, 1);
+      g_assert_cmpint (count_x (s->bertil, "SELECT count(*) FROM client_case WHERE id = '%s'", s->x), ==, 0);
+    }
   scene_free (s);
 }
 
 static void
 test_with_consent (void)
 {
-  reassign (TRUE);
+  reassign (TRUE, FALSE);
+}
+
+static void
+test_back_again (void)
+{
+  reassign (TRUE, TRUE);
 }
 
 static void
 test_without_consent (void)
 {
-  reassign (FALSE);
+  reassign (FALSE, FALSE);
 }
 
 int
@@ -527,6 +558,7 @@ main (int argc, char **argv)
   plain_dir = tmp;
   g_test_add_func ("/sync/handover/with-consent", test_with_consent);
   g_test_add_func ("/sync/handover/without-consent", test_without_consent);
+  g_test_add_func ("/sync/handover/back-again", test_back_again);
   rc = g_test_run ();
   g_rmdir (plain_dir);
   return rc;
