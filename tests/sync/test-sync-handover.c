@@ -503,15 +503,18 @@ reassign (gboolean consent,
   g_assert_cmpint (resyncs (s->bertil), ==, 0);
   g_assert_cmpint (resyncs (s->coord), ==, 0);
 
-  /* The case comes back to Anna: her laptop, which purged it, applies its
-   * whole history again, her own changesets among it (the office sends an
-   * ombud that gets a case back its own devices' changesets too, and the
-   * laptop forgot having applied them).  Its client tier waits for the key:
-   * PROTOCOL.md §9.4 "Not done". */
+  /* The case comes back to Anna, the client agreeing: her laptop, which
+   * purged it, applies its whole history again, her own changesets among it
+   * (the office sends an ombud that gets a case back its own devices'
+   * changesets too, and the laptop forgot having applied them), and takes
+   * the key from Bertil's as from any former owner with consent. */
   if (back_again)
     {
       g_autofree char *assignment = NULL, *expected = g_strdup_printf ("%s|1\n", anna_id);
 
+      /* The client agrees again, to this handover, as the coordinator records. */
+      must (ombud_caseload_set_field (s->coord->replica->caseload, "client_case", s->x, "handover_consent",
+                                      g_variant_new_int64 (1), &error), error);
       must (ombud_caseload_assign_case (s->coord->replica->caseload, s->x, anna_id, &error), error);
       for (int i = 0; i < 2; i++)
         {
@@ -524,6 +527,14 @@ reassign (gboolean consent,
       g_assert_cmpstr (assignment, ==, expected);
       g_assert_cmpint (count_x (s->anna, "SELECT count(*) FROM contact WHERE minutes = 77 AND case_id = '%s'", s->x),
                        ==, 1);
+      {
+        g_autofree char *client = digest_x (s->anna, CLIENT_TIER, s->x);
+        g_autofree char *notes = digest_x (s->anna, NOTES, s->x);
+
+        g_assert_cmpstr (client, ==, truth.client);
+        g_assert_cmpstr (notes, ==, truth.notes);
+        g_assert_cmpint (test_laptop_count (s->anna, "SELECT count(*) FROM sync_held"), ==, 0);
+      }
       g_assert_cmpint (count_x (s->bertil, "SELECT count(*) FROM client_case WHERE id = '%s'", s->x), ==, 0);
     }
   scene_free (s);
