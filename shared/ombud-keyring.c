@@ -168,11 +168,11 @@ check_name (OmbudKeyKind   kind,
 
   if (kind == OMBUD_KEY_OFFICE && epoch >= 1 && zero)
     return TRUE;
-  if (kind == OMBUD_KEY_CASE && epoch == 0 && !zero)
+  if (kind == OMBUD_KEY_CASE && !zero)
     return TRUE;
   return ombud_fail (error, OMBUD_KEYRING_ERROR, OMBUD_KEYRING_ERROR_INVALID,
                      "no such key: an office key has an epoch from 1 and no subject, "
-                     "a case key epoch 0 and its case as subject");
+                     "a case key its case as subject");
 }
 
 /* Inserts a key; the same key again is a no-op, another key under the same
@@ -333,6 +333,72 @@ ombud_keyring_create_case_key (OmbudKeyring  *self,
     return ombud_fail (error, OMBUD_KEYRING_ERROR, OMBUD_KEYRING_ERROR_EXISTS,
                        "case %s already has a key", case_id);
   return store_key (self, OMBUD_KEY_CASE, 0, subject, ombud_secret_get_data (key), error);
+}
+
+/* The newest epoch of the case's keys held here; FALSE when none is. */
+gboolean
+ombud_keyring_get_case_epoch (OmbudKeyring  *self,
+                              const guint8   subject[OMBUD_SUBJECT_SIZE],
+                              guint32       *epoch,
+                              GError       **error)
+{
+  sqlite3_stmt *stmt = prepare (self, "SELECT max (epoch) FROM sync_key WHERE kind = 2 AND subject = ?1", error);
+  gboolean held;
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_blob (stmt, 1, subject, OMBUD_SUBJECT_SIZE, SQLITE_STATIC);
+  held = sqlite3_step (stmt) == SQLITE_ROW && sqlite3_column_type (stmt, 0) == SQLITE_INTEGER;
+  *epoch = held ? (guint32) sqlite3_column_int64 (stmt, 0) : 0;
+  sqlite3_finalize (stmt);
+  return held;
+}
+
+GArray *
+ombud_keyring_list_case_epochs (OmbudKeyring  *self,
+                                const guint8   subject[OMBUD_SUBJECT_SIZE],
+                                GError       **error)
+{
+  sqlite3_stmt *stmt = prepare (self, "SELECT epoch FROM sync_key WHERE kind = 2 AND subject = ?1 ORDER BY epoch",
+                                error);
+  GArray *epochs;
+  int rc;
+
+  if (stmt == NULL)
+    return NULL;
+  epochs = g_array_new (FALSE, FALSE, sizeof (guint32));
+  sqlite3_bind_blob (stmt, 1, subject, OMBUD_SUBJECT_SIZE, SQLITE_STATIC);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      guint32 epoch = (guint32) sqlite3_column_int64 (stmt, 0);
+      g_array_append_val (epochs, epoch);
+    }
+  if (!finish (self, stmt, rc, error))
+    g_clear_pointer (&epochs, g_array_unref);
+  return epochs;
+}
+
+/* Its own number: two devices of the new owner that each make one before
+ * they hear of the other's do not name two keys alike. */
+guint32
+ombud_keyring_own_case_epoch (OmbudKeyring *self)
+{
+  return 1 + (guint32) (ombud_identity_get_device_id (self->me) % 0x7ffffffeu);
+}
+
+guint32
+ombud_keyring_create_own_case_key (OmbudKeyring  *self,
+                                   const char    *case_id,
+                                   GError       **error)
+{
+  g_autoptr(OmbudSecret) key = ombud_secret_new_random (OMBUD_KEY_SIZE);
+  guint32 epoch = ombud_keyring_own_case_epoch (self);
+  guint8 subject[OMBUD_SUBJECT_SIZE];
+
+  if (!case_subject (case_id, subject, error)
+      || !store_key (self, OMBUD_KEY_CASE, epoch, subject, ombud_secret_get_data (key), error))
+    return 0;
+  return epoch;
 }
 
 gboolean

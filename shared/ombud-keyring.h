@@ -61,7 +61,25 @@ guint32       ombud_keyring_create_office_key  (OmbudKeyring   *self,
 gboolean      ombud_keyring_create_case_key    (OmbudKeyring   *self,
                                                 const char     *case_id,
                                                 GError        **error);
-/* Crypto-shredding: forgets the case key; the caller purges the case. */
+/* A case has one key per epoch (PROTOCOL.md §2).  Epoch 0 is the key the
+ * device that made the case made.  An owner's device that must seal client
+ * text of a case and holds no key of it (the case came to its ombud without
+ * the client's consent to hand the old notes over) makes a key of its own
+ * at an epoch derived from its device id: the former owner never gets it.
+ * Client parts are sealed under the newest epoch held. */
+gboolean      ombud_keyring_get_case_epoch     (OmbudKeyring   *self,
+                                                const guint8    subject[OMBUD_SUBJECT_SIZE],
+                                                guint32        *epoch,
+                                                GError        **error);
+GArray       *ombud_keyring_list_case_epochs   (OmbudKeyring   *self,
+                                                const guint8    subject[OMBUD_SUBJECT_SIZE],
+                                                GError        **error);
+guint32       ombud_keyring_own_case_epoch     (OmbudKeyring   *self);
+/* A key at that epoch; returns the epoch, 0 with an error. */
+guint32       ombud_keyring_create_own_case_key (OmbudKeyring  *self,
+                                                 const char    *case_id,
+                                                 GError       **error);
+/* Crypto-shredding: forgets every key of the case; the caller purges it. */
 gboolean      ombud_keyring_destroy_case_key   (OmbudKeyring   *self,
                                                 const char     *case_id,
                                                 GError        **error);

@@ -175,7 +175,7 @@ part_key (OmbudKeyring          *keys,
 {
   if (tier == OMBUD_SEAL_TIER_OFFICE)
     return ombud_keyring_lookup (keys, OMBUD_KEY_OFFICE, epoch, (const guint8[16]) { 0 }, error);
-  return ombud_keyring_lookup (keys, OMBUD_KEY_CASE, 0, h->case_id, error);
+  return ombud_keyring_lookup (keys, OMBUD_KEY_CASE, epoch, h->case_id, error);
 }
 
 /* Appends len ‖ part for the changes in part. */
@@ -247,7 +247,16 @@ append_parts (GByteArray            *out,
   if (ok && office.changes->len > 0)
     ok = append_part (out, h, &office, OMBUD_SEAL_TIER_OFFICE, epoch, keys, error);
   if (ok && client.changes->len > 0)
-    ok = append_part (out, h, &client, OMBUD_SEAL_TIER_CLIENT, 0, keys, error);
+    {
+      guint32 case_epoch = 0;
+
+      /* None held: epoch 0, whose lookup says MISSING_KEY. */
+      ombud_keyring_get_case_epoch (keys, h->case_id, &case_epoch, &local_error);
+      if (local_error != NULL)
+        ok = seal_fail (error, OMBUD_SEAL_ERROR_MISSING_KEY, "sealing", local_error->message);
+      else
+        ok = append_part (out, h, &client, OMBUD_SEAL_TIER_CLIENT, case_epoch, keys, error);
+    }
   g_ptr_array_unref (office.changes);
   g_ptr_array_unref (client.changes);
   return ok;
@@ -304,8 +313,6 @@ parse_part (const guint8    *data,
   part->key_epoch = ombud_get_u32 (data + offset + 1);
   if (part->tier == OMBUD_SEAL_TIER_OFFICE && part->key_epoch == 0)
     return malformed (error, "an office part without a key epoch");
-  if (part->tier == OMBUD_SEAL_TIER_CLIENT && part->key_epoch != 0)
-    return malformed (error, "a client part with a key epoch");
   if (part->tier == OMBUD_SEAL_TIER_CLIENT && sodium_is_zero (h->case_id, 16))
     return malformed (error, "a client part outside a case");
   if (part->tier != OMBUD_SEAL_TIER_OFFICE && part->tier != OMBUD_SEAL_TIER_CLIENT)

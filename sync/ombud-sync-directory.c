@@ -441,11 +441,18 @@ grant_case_to (OmbudCaseload  *caseload,
 {
   sqlite3 *db = ombud_store_get_db (ombud_caseload_get_store (caseload));
   guint64 me = ombud_caseload_get_device_id (caseload);
+  g_autoptr(GArray) epochs = NULL;
   sqlite3_stmt *stmt;
   guint8 subject[16];
   int rc;
 
   if (!ombud_uuid_parse (case_id, subject))
+    return TRUE;
+  /* Every epoch held, each once per recipient (sync_granted). */
+  epochs = ombud_keyring_list_case_epochs (ombud_caseload_get_keyring (caseload), subject, error);
+  if (epochs == NULL)
+    return FALSE;
+  if (epochs->len == 0)
     return TRUE;
   stmt = ombud_sql_prepare (db, devices_sql, error);
   if (stmt == NULL)
@@ -461,15 +468,14 @@ grant_case_to (OmbudCaseload  *caseload,
       if (device == me || sqlite3_column_bytes (stmt, 1) != 32)
         continue;
       memcpy (box_pk, sqlite3_column_blob (stmt, 1), 32);
-      if (!queue_grant (caseload, OMBUD_KEY_CASE, 0, subject, device, box_pk, &local_error)
-          && !g_error_matches (local_error, OMBUD_KEYRING_ERROR, OMBUD_KEYRING_ERROR_MISSING_KEY))
-        {
-          sqlite3_finalize (stmt);
-          g_propagate_error (error, g_steal_pointer (&local_error));
-          return FALSE;
-        }
-      if (local_error != NULL)
-        break;
+      for (guint e = 0; e < epochs->len && local_error == NULL; e++)
+        if (!queue_grant (caseload, OMBUD_KEY_CASE, g_array_index (epochs, guint32, e), subject, device, box_pk,
+                          &local_error))
+          {
+            sqlite3_finalize (stmt);
+            g_propagate_error (error, g_steal_pointer (&local_error));
+            return FALSE;
+          }
     }
   sqlite3_finalize (stmt);
   return rc == SQLITE_DONE || rc == SQLITE_ROW

@@ -20,6 +20,7 @@
 #include "ombud-closure.h"
 #include "ombud-envelope.h"
 #include "ombud-error.h"
+#include "ombud-fields.h"
 #include "ombud-identity.h"
 #include "ombud-keyring.h"
 #include "ombud-main-context.h"
@@ -299,6 +300,62 @@ store_sealed (sqlite3   *db,
   return ombud_sql_run (db, stmt, error);
 }
 
+static gboolean
+has_client_change (const OmbudChangeset *cs)
+{
+  for (guint i = 0; i < cs->changes->len; i++)
+    {
+      const OmbudChange *c = cs->changes->pdata[i];
+      const OmbudTable *table = ombud_table_lookup (c->table);
+      const OmbudField *field = table ? ombud_table_lookup_field (table, c->field) : NULL;
+
+      if (field != NULL && field->tier == OMBUD_TIER_CLIENT)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* Client text of a case that came to this device's ombud from another, and
+ * no key of the case here: it came without the client's consent to hand
+ * the notes over, or the key is still on its way.  Either way the new
+ * owner seals what it writes under a key of its own, which the former
+ * owner never gets (PROTOCOL.md §9.3). */
+static gboolean
+makes_own_case_key (Round                *round,
+                    const OmbudChangeset *plain,
+                    const GError         *error)
+{
+  OmbudKeyring *keyring = ombud_caseload_get_keyring (round->engine->caseload);
+  guint8 subject[16];
+  guint32 epoch;
+
+  sqlite3_stmt *stmt;
+  gboolean mine;
+
+  if (!g_error_matches (error, OMBUD_SEAL_ERROR, OMBUD_SEAL_ERROR_MISSING_KEY)
+      || round->config->role != 0 || round->config->ombud_id == NULL
+      || !ombud_uuid_parse (plain->case_id, subject)
+      || ombud_keyring_get_case_epoch (keyring, subject, &epoch, NULL)
+      || !has_client_change (plain))
+    return FALSE;
+  /* Of this ombud now, made by another ombud's device (ombud-sync-handover.c
+   * passes such keys on).  A case a coordinator took in, or this ombud's
+   * own, gets its key from the device that made it. */
+  stmt = ombud_sql_prepare (db_of (round->engine),
+    "SELECT 1 FROM client_case c JOIN known_device k ON k.device_id ="
+    "  (SELECT v.device FROM version v WHERE v.tbl = 'client_case' AND v.rec = c.id"
+    "   AND v.field = 'municipality_id' ORDER BY v.hlc, v.device LIMIT 1)"
+    " WHERE c.id = ?1 AND c.deleted = 0 AND lower (c.assigned_ombud) = lower (?2)"
+    " AND k.role = 'ombud' AND lower (k.ombud_id) <> lower (?2)", NULL);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, plain->case_id, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 2, round->config->ombud_id, -1, SQLITE_STATIC);
+  mine = sqlite3_step (stmt) == SQLITE_ROW;
+  sqlite3_finalize (stmt);
+  return mine;
+}
+
 /* Sealed once and kept: the same bytes on every retry.  A changeset whose
  * key this device lacks yet waits in the outbox. */
 static GBytes *
@@ -319,6 +376,14 @@ sealed_outbox_entry (Round          *round,
     return g_bytes_new (sqlite3_column_blob (row, 2), sqlite3_column_bytes (row, 2));
   sealed = ombud_seal_changeset (*plain, round->config->org_id, ombud_keyring_get_identity (keyring),
                                  keyring, &local_error);
+  if (sealed == NULL && makes_own_case_key (round, *plain, local_error))
+    {
+      g_clear_error (&local_error);
+      if (ombud_keyring_create_own_case_key (keyring, (*plain)->case_id, error) == 0)
+        return NULL;
+      sealed = ombud_seal_changeset (*plain, round->config->org_id, ombud_keyring_get_identity (keyring),
+                                     keyring, &local_error);
+    }
   if (sealed == NULL)
     {
       if (!g_error_matches (local_error, OMBUD_SEAL_ERROR, OMBUD_SEAL_ERROR_MISSING_KEY))

@@ -238,11 +238,12 @@ key_handed (OmbudCaseload  *caseload,
             gboolean       *again,
             GError        **error)
 {
-  g_autoptr(OmbudSecret) key = ombud_keyring_lookup_case (ombud_caseload_get_keyring (caseload), h->case_id, NULL);
   guint8 subject[16];
+  guint32 epoch;
 
   *ready = TRUE;
-  if (!h->consent || key == NULL || !ombud_uuid_parse (h->case_id, subject))
+  if (!h->consent || !ombud_uuid_parse (h->case_id, subject)
+      || !ombud_keyring_get_case_epoch (ombud_caseload_get_keyring (caseload), subject, &epoch, NULL))
     return TRUE;
   if (count_for_case (caseload, "SELECT count(*) FROM known_device WHERE trusted = 1 AND ombud_id = ?1",
                       h->owner) <= 0)
@@ -406,9 +407,11 @@ hand_over (OmbudCaseload  *caseload,
   return TRUE;
 }
 
-/* A case that came to this ombud by a consented handover: its key came
- * from the old owner, so no device of this ombud made it, and this one
- * passes it on to its ombud's other devices (a laptop added later). */
+/* A case that came to this ombud from another with the client's consent
+ * (its key came from the old owner), or one this device made a key of its
+ * own for (PROTOCOL.md §9.3): no device of this ombud made the case, so
+ * this one passes on the keys it holds to its ombud's other devices (a
+ * laptop added later). */
 static gboolean
 pass_on_received_keys (OmbudCaseload          *caseload,
                        const OmbudSyncConfig  *config,
@@ -417,7 +420,8 @@ pass_on_received_keys (OmbudCaseload          *caseload,
   g_autoptr(GPtrArray) cases = g_ptr_array_new_with_free_func (g_free);
   sqlite3_stmt *stmt = ombud_sql_prepare (db_of (caseload),
     "SELECT c.id FROM client_case c WHERE c.deleted = 0 AND c.assigned_ombud = ?1"
-    " AND coalesce (c.handover_consent, 0) = 1"
+    " AND (coalesce (c.handover_consent, 0) = 1 OR EXISTS (SELECT 1 FROM sync_key k WHERE k.kind = 2"
+    "   AND k.epoch = ?3 AND lower (hex (k.subject)) = replace (lower (c.id), '-', '')))"
     " AND coalesce ((SELECT v.device FROM version v WHERE v.tbl = 'client_case' AND v.rec = c.id"
     "   AND v.field = 'municipality_id' ORDER BY v.hlc, v.device LIMIT 1), ?2) NOT IN"
     "   (SELECT ?2 UNION ALL SELECT device_id FROM known_device WHERE ombud_id = ?1)", error);
@@ -426,6 +430,7 @@ pass_on_received_keys (OmbudCaseload          *caseload,
     return FALSE;
   sqlite3_bind_text (stmt, 1, config->ombud_id, -1, SQLITE_STATIC);
   sqlite3_bind_int64 (stmt, 2, (sqlite3_int64) ombud_caseload_get_device_id (caseload));
+  sqlite3_bind_int64 (stmt, 3, ombud_keyring_own_case_epoch (ombud_caseload_get_keyring (caseload)));
   while (sqlite3_step (stmt) == SQLITE_ROW)
     g_ptr_array_add (cases, g_strdup ((const char *) sqlite3_column_text (stmt, 0)));
   sqlite3_finalize (stmt);

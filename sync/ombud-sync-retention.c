@@ -198,18 +198,21 @@ static gboolean
 restated_at_office (OmbudCaseload *caseload,
                     const char    *case_id)
 {
-  g_autoptr(OmbudSecret) key = ombud_keyring_lookup_case (ombud_caseload_get_keyring (caseload), case_id, NULL);
   sqlite3_stmt *stmt = ombud_sql_prepare (db_of (caseload), "SELECT body FROM outbox WHERE case_id = ?1", NULL);
-  gboolean waiting = FALSE;
+  gboolean waiting = FALSE, keyed = FALSE;
+  guint8 subject[16];
+  guint32 epoch;
 
   if (stmt == NULL)
     return FALSE;
+  keyed = ombud_uuid_parse (case_id, subject)
+          && ombud_keyring_get_case_epoch (ombud_caseload_get_keyring (caseload), subject, &epoch, NULL);
   sqlite3_bind_text (stmt, 1, case_id, -1, SQLITE_STATIC);
   while (!waiting && sqlite3_step (stmt) == SQLITE_ROW)
     {
       g_autoptr(GBytes) body = g_bytes_new (sqlite3_column_blob (stmt, 0), sqlite3_column_bytes (stmt, 0));
 
-      waiting = can_leave (body, key != NULL);
+      waiting = can_leave (body, keyed);
     }
   sqlite3_finalize (stmt);
   return !waiting;

@@ -124,8 +124,11 @@ test_laptop_sync (TestLaptop *self)
 {
   g_autoptr(GError) error = NULL;
 
-  g_assert_true (test_laptop_try_sync (self, &error));
+  gboolean ok = test_laptop_try_sync (self, &error);
+
+  /* The error first: it says why. */
   g_assert_no_error (error);
+  g_assert_true (ok);
 }
 
 guint64

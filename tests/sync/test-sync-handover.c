@@ -503,6 +503,40 @@ reassign (gboolean consent,
   g_assert_cmpint (resyncs (s->bertil), ==, 0);
   g_assert_cmpint (resyncs (s->coord), ==, 0);
 
+  /* Without consent Bertil still writes his own notes on the case: his
+   * laptop seals them under a key of its own (not epoch 0, Anna's), which
+   * his other laptop gets and Anna's never does. */
+  if (!consent)
+    {
+      g_autoptr(GPtrArray) own_markers = g_ptr_array_new_with_free_func (g_free);
+      g_autofree char *own_note = marker_new (own_markers);
+      g_autofree char *own_id = ombud_caseload_add_note (s->bertil->replica->caseload, s->x, own_note, TRUE, &error);
+      g_autoptr(TestLaptop) bertil2 = test_laptop_new (s->office, NULL, "Bertil Ombud", FALSE);
+      g_autofree char *sql = NULL;
+
+      g_assert_no_error (error);
+      test_laptop_sync (s->bertil);
+      g_assert_cmpint (test_laptop_count (s->bertil, "SELECT count(*) FROM outbox"), ==, 0);
+      g_assert_cmpint (count_x (s->bertil, "SELECT count(*) FROM sync_key WHERE kind = 2 AND epoch <> 0"
+                                           " AND lower(hex(subject)) = replace('%s', '-', '')", s->x), ==, 1);
+      test_laptop_admit (s->coord, bertil2);
+      test_laptop_sync (bertil2);
+      test_laptop_sync (s->bertil);
+      test_laptop_sync (bertil2);
+      sql = g_strdup_printf ("SELECT count(*) FROM note WHERE id = '%s' AND body = '%s'", own_id, own_note);
+      g_assert_cmpint (test_laptop_count (bertil2, sql), ==, 1);
+      test_laptop_sync (s->anna);
+      test_laptop_sync (s->coord);
+      assert_nothing_of (s->anna, s, records);
+      g_assert_cmpint (count_x (s->anna, "SELECT count(*) FROM sync_key WHERE kind = 2"
+                                         " AND lower(hex(subject)) = replace('%s', '-', '')", s->x), ==, 0);
+      {
+        g_autoptr(GBytes) pages = decrypted_pages (s->anna);
+
+        g_assert_false (bytes_contain (pages, own_note, strlen (own_note)));
+      }
+    }
+
   /* The case comes back to Anna, the client agreeing: her laptop, which
    * purged it, applies its whole history again, her own changesets among it
    * (the office sends an ombud that gets a case back its own devices'
