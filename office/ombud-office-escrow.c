@@ -46,7 +46,7 @@ ombud_office_recovery_claim (OmbudOfficeBackend  *backend,
   g_autoptr(GBytes) claim = lookup_bytes (request->extensions, "recover-office");
   g_autoptr(GBytes) anchor = NULL;
   g_autoptr(GError) local_error = NULL;
-  guint8 box_pk[32], sign_pk[32];
+  OmbudEscrowAnchor parsed;
 
   if (claim == NULL)
     return TRUE;
@@ -55,11 +55,11 @@ ombud_office_recovery_claim (OmbudOfficeBackend  *backend,
   anchor = ombud_office_backend_get_blob (backend, ANCHOR_BLOB, &local_error);
   if (local_error != NULL)
     return fail (error, OMBUD_OFFICE_BUNDLE_ERROR_STORE, "the office store failed", local_error);
-  if (anchor == NULL || !ombud_escrow_anchor_parse (anchor, org_id, box_pk, sign_pk, NULL))
+  if (anchor == NULL || !ombud_escrow_anchor_parse (anchor, org_id, &parsed, NULL))
     return fail (error, OMBUD_OFFICE_BUNDLE_ERROR_FORBIDDEN, "this office holds no escrow for a recovery key", NULL);
   /* The recovery key's signature over this device's id and keys is the
    * organisation's word, as a coordinator's certificate is. */
-  if (!ombud_recovery_claim_verify (claim, sign_pk, org_id, device->device_id, device->sign_pk, device->box_pk))
+  if (!ombud_recovery_claim_verify (claim, parsed.sign_pk, org_id, device->device_id, device->sign_pk, device->box_pk))
     return fail (error, OMBUD_OFFICE_BUNDLE_ERROR_FORBIDDEN,
                  "the claim is not signed by this organisation's recovery key", NULL);
   if (device->state == OMBUD_OFFICE_DEVICE_PENDING)
@@ -175,9 +175,9 @@ ombud_office_escrow_serve (OmbudOfficeBackend      *backend,
     return fail (error, OMBUD_OFFICE_BUNDLE_ERROR_FORBIDDEN, "only a coordinator's device keeps the office key escrow", NULL);
   if (anchor != NULL)
     {
-      guint8 box_pk[32], sign_pk[32];
+      OmbudEscrowAnchor parsed;
 
-      if (!ombud_escrow_anchor_parse (anchor, org_id, box_pk, sign_pk, NULL))
+      if (!ombud_escrow_anchor_parse (anchor, org_id, &parsed, NULL))
         return fail (error, OMBUD_OFFICE_BUNDLE_ERROR_MALFORMED, "not this organisation's escrow anchor", NULL);
       if (!put_first (backend, ANCHOR_BLOB, anchor, error))
         return FALSE;

@@ -361,6 +361,27 @@ is_coordinator (const OmbudOfficeDevice *device)
   return device->role == OMBUD_OFFICE_ROLE_COORDINATOR;
 }
 
+/* The signing key a certificate must verify under: the requester's own;
+ * or, for one the recovery key made in the founder's name (PROTOCOL.md
+ * §10.3), the founder's, and only from the device it certifies. */
+static gboolean
+certifier_key (SyncCall *call,
+               GBytes   *bytes,
+               guint8    sign_pk[32])
+{
+  g_autoptr(OmbudOfficeDevice) founder = NULL;
+  OmbudCert cert;
+
+  memcpy (sign_pk, call->device->sign_pk, 32);
+  if (!ombud_cert_parse (bytes, &cert, NULL) || !cert.by_recovery_key)
+    return TRUE;
+  if (cert.subject != call->device->device_id
+      || (founder = ombud_office_backend_get_device (call->backend, cert.certifier, NULL)) == NULL)
+    return deny (call, 403, "forbidden", "a recovery certificate of another device, or in the name of none");
+  memcpy (sign_pk, founder->sign_pk, 32);
+  return TRUE;
+}
+
 /* Certificates: a confirmed coordinator's word for a device of this
  * organisation, with the keys and role the office enrolled. */
 static gboolean
@@ -372,10 +393,13 @@ take_cert (SyncCall *call,
   g_autofree char *ombud_id = NULL;
   OmbudCert cert;
   gboolean role_coordinator;
+  guint8 sign_pk[32];
 
   if (!is_coordinator (call->device))
     return deny (call, 403, "forbidden", "only a coordinator's device may certify devices");
-  if (!ombud_cert_verify (bytes, call->device->sign_pk, &cert, &error))
+  if (!certifier_key (call, bytes, sign_pk))
+    return FALSE;
+  if (!ombud_cert_verify (bytes, sign_pk, &cert, &error))
     return deny (call, 403, "forbidden", "a certificate: %s", error->message);
   subject = ombud_office_backend_get_device (call->backend, cert.subject, NULL);
   role_coordinator = cert.role == OMBUD_DEVICE_ROLE_COORDINATOR;
@@ -383,16 +407,18 @@ take_cert (SyncCall *call,
       || role_coordinator != is_coordinator (subject))
     return deny (call, 403, "forbidden",
                  "a certificate for a device, keys or role this office did not enrol");
-  /* Devices that trusted it still certify it now and then; it is gone. */
-  if (subject->state == OMBUD_OFFICE_DEVICE_REVOKED)
-    return TRUE;
   ombud_id = ombud_uuid_format (cert.ombud_id);
   if (*ombud_id == '\0')
     return deny (call, 400, "malformed", "a certificate that names no ombud");
-  if (!ombud_office_backend_add_cert (call->backend, cert.subject, cert.certifier, bytes, &error)
-      || (subject->ombud_id == NULL
-          && !ombud_office_backend_set_device_state (call->backend, cert.subject,
-                                                     OMBUD_OFFICE_DEVICE_CONFIRMED, ombud_id, &error)))
+  if (!ombud_office_backend_add_cert (call->backend, cert.subject, cert.certifier, bytes, &error))
+    return storage_failed (call, error);
+  /* A revoked device's certificate is kept, so that a device admitted later
+   * can still follow the chain through it (a coordinator recovered with the
+   * recovery key has no other way back to the old team); it is gone all the
+   * same. */
+  if (subject->state != OMBUD_OFFICE_DEVICE_REVOKED && subject->ombud_id == NULL
+      && !ombud_office_backend_set_device_state (call->backend, cert.subject,
+                                                 OMBUD_OFFICE_DEVICE_CONFIRMED, ombud_id, &error))
     return storage_failed (call, error);
   return TRUE;
 }

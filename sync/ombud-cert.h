@@ -12,6 +12,7 @@
 #include <glib.h>
 
 #include "ombud-identity.h"
+#include "ombud-secret.h"
 
 G_BEGIN_DECLS
 
@@ -22,7 +23,8 @@ typedef enum {
   OMBUD_CERT_ERROR_BAD_SIGNATURE,
 } OmbudCertError;
 
-#define OMBUD_CERT_SIZE 162
+#define OMBUD_CERT_SIZE          162   /* version 1 */
+#define OMBUD_CERT_RECOVERY_SIZE 274   /* version 2: by the recovery key, in the founder's name */
 
 typedef struct {
   guint64          subject;          /* derived from sign_pk */
@@ -31,6 +33,7 @@ typedef struct {
   OmbudDeviceRole  role;
   guint8           ombud_id[16];     /* the caseload's ombud record, as a raw UUID */
   guint64          certifier;
+  gboolean         by_recovery_key;  /* version 2 (PROTOCOL.md §10.3) */
 } OmbudCert;
 
 GQuark   ombud_cert_error_quark (void);
@@ -38,11 +41,22 @@ GQuark   ombud_cert_error_quark (void);
 /* Signed by certifier, whose device id becomes cert->certifier. */
 GBytes  *ombud_cert_make        (const OmbudCert  *cert,
                                  OmbudIdentity    *certifier);
+/* Version 2: signed with the organisation recovery key (recovery_sign_sk,
+ * 64 bytes), carrying the founder's endorsement of that key; certifier is
+ * the founder's device id.  Only coordinators are certified this way. */
+GBytes  *ombud_cert_make_recovery (const OmbudCert *cert,
+                                   guint64          founder,
+                                   const guint8     org_id[16],
+                                   const guint8     recovery_sign_pk[32],
+                                   const guint8     endorsement[64],
+                                   OmbudSecret     *recovery_sign_sk);
 /* Strict parsing, no signature check: for routing at the office. */
 gboolean ombud_cert_parse       (GBytes           *bytes,
                                  OmbudCert        *cert,
                                  GError          **error);
-/* Parses and checks the signature with the certifier's signing key. */
+/* Parses and checks the signature with the certifier's signing key; for
+ * version 2, the certifier's endorsement of the recovery key, and the
+ * recovery key's signature. */
 gboolean ombud_cert_verify      (GBytes           *bytes,
                                  const guint8      certifier_sign_pk[32],
                                  OmbudCert        *cert,

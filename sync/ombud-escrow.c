@@ -13,6 +13,8 @@
 
 #define ALPHABET       "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 #define ANCHOR_DOMAIN  "ombud-escrow-anchor-v1"
+#define ANCHOR2_DOMAIN "ombud-escrow-anchor-v2"
+#define ENDORSE_DOMAIN "ombud-recovery-endorse-v1"
 #define CHAIN_DOMAIN   "ombud-escrow-chain-v1"
 #define CLAIM_DOMAIN   "ombud-recover-office-v1"
 
@@ -116,36 +118,79 @@ verify (const char   *domain,
   return crypto_sign_verify_detached (bytes + len, message, dlen + len, sign_pk) == 0;
 }
 
-GBytes *
-ombud_escrow_anchor_make (const guint8       org_id[16],
-                          OmbudRecoveryKeys *keys)
+/* What the founder signs: org_id ‖ the recovery signing key. */
+static void
+endorsed_message (const guint8 org_id[16],
+                  const guint8 recovery_sign_pk[32],
+                  guint8       out[sizeof ENDORSE_DOMAIN - 1 + 48])
 {
-  guint8 *b = g_malloc (OMBUD_ESCROW_ANCHOR_SIZE);
-
-  b[0] = 1;
-  memcpy (b + 1, org_id, 16);
-  memcpy (b + 17, keys->box_pk, 32);
-  memcpy (b + 49, keys->sign_pk, 32);
-  sign (keys, ANCHOR_DOMAIN, b, 81);
-  return g_bytes_new_take (b, OMBUD_ESCROW_ANCHOR_SIZE);
+  memcpy (out, ENDORSE_DOMAIN, sizeof ENDORSE_DOMAIN - 1);
+  memcpy (out + sizeof ENDORSE_DOMAIN - 1, org_id, 16);
+  memcpy (out + sizeof ENDORSE_DOMAIN - 1 + 16, recovery_sign_pk, 32);
 }
 
 gboolean
-ombud_escrow_anchor_parse (GBytes        *anchor,
-                           const guint8   org_id[16],
-                           guint8         box_pk[32],
-                           guint8         sign_pk[32],
-                           GError       **error)
+ombud_recovery_endorsement_verify (const guint8 endorsement[64],
+                                   const guint8 org_id[16],
+                                   const guint8 recovery_sign_pk[32],
+                                   const guint8 founder_sign_pk[32])
+{
+  guint8 msg[sizeof ENDORSE_DOMAIN - 1 + 48];
+
+  endorsed_message (org_id, recovery_sign_pk, msg);
+  return crypto_sign_verify_detached (endorsement, msg, sizeof msg, founder_sign_pk) == 0;
+}
+
+GBytes *
+ombud_escrow_anchor_make (const guint8       org_id[16],
+                          OmbudRecoveryKeys *keys,
+                          OmbudIdentity     *founder)
+{
+  guint8 *b = g_malloc (OMBUD_ESCROW_ANCHOR_V2_SIZE);
+  guint8 msg[sizeof ENDORSE_DOMAIN - 1 + 48];
+
+  b[0] = 2;
+  memcpy (b + 1, org_id, 16);
+  memcpy (b + 17, keys->box_pk, 32);
+  memcpy (b + 49, keys->sign_pk, 32);
+  memcpy (b + 81, ombud_identity_get_sign_pk (founder), 32);
+  memcpy (b + 113, ombud_identity_get_box_pk (founder), 32);
+  endorsed_message (org_id, keys->sign_pk, msg);
+  ombud_identity_sign (founder, msg, sizeof msg, b + 145);
+  sign (keys, ANCHOR2_DOMAIN, b, 209);
+  return g_bytes_new_take (b, OMBUD_ESCROW_ANCHOR_V2_SIZE);
+}
+
+gboolean
+ombud_escrow_anchor_parse (GBytes             *anchor,
+                           const guint8        org_id[16],
+                           OmbudEscrowAnchor  *out,
+                           GError            **error)
 {
   gsize len;
   const guint8 *b = g_bytes_get_data (anchor, &len);
+  gboolean ok;
 
-  if (len != OMBUD_ESCROW_ANCHOR_SIZE || b[0] != 1 || memcmp (b + 1, org_id, 16) != 0
-      || !verify (ANCHOR_DOMAIN, b, 81, b + 49))
+  memset (out, 0, sizeof *out);
+  if (len == OMBUD_ESCROW_ANCHOR_SIZE && b[0] == 1)
+    ok = memcmp (b + 1, org_id, 16) == 0 && verify (ANCHOR_DOMAIN, b, 81, b + 49);
+  else if (len == OMBUD_ESCROW_ANCHOR_V2_SIZE && b[0] == 2)
+    ok = memcmp (b + 1, org_id, 16) == 0 && verify (ANCHOR2_DOMAIN, b, 209, b + 49)
+         && ombud_recovery_endorsement_verify (b + 145, org_id, b + 49, b + 81);
+  else
+    ok = FALSE;
+  if (!ok)
     return ombud_fail (error, OMBUD_ESCROW_ERROR, OMBUD_ESCROW_ERROR_MALFORMED,
                        "not this organisation's escrow anchor");
-  memcpy (box_pk, b + 17, 32);
-  memcpy (sign_pk, b + 49, 32);
+  memcpy (out->box_pk, b + 17, 32);
+  memcpy (out->sign_pk, b + 49, 32);
+  if (b[0] == 2)
+    {
+      out->has_founder = TRUE;
+      memcpy (out->founder_sign_pk, b + 81, 32);
+      memcpy (out->founder_box_pk, b + 113, 32);
+      memcpy (out->endorsement, b + 145, 64);
+    }
   return TRUE;
 }
 

@@ -13,6 +13,7 @@
 
 #include <glib.h>
 
+#include "ombud-identity.h"
 #include "ombud-secret.h"
 
 G_BEGIN_DECLS
@@ -29,7 +30,9 @@ typedef enum {
 
 #define OMBUD_RECOVERY_KEY_BYTES   20
 #define OMBUD_ESCROW_V1_SIZE       72
-#define OMBUD_ESCROW_ANCHOR_SIZE   145
+#define OMBUD_ESCROW_ANCHOR_SIZE   145   /* version 1, made before the anchor named its founder */
+#define OMBUD_ESCROW_ANCHOR_V2_SIZE 273
+#define OMBUD_RECOVERY_ENDORSEMENT_SIZE 64
 #define OMBUD_ESCROW_EPOCH_SIZE    116
 #define OMBUD_RECOVERY_CLAIM_SIZE  152
 
@@ -41,6 +44,17 @@ typedef struct {
   guint8       sign_pk[32];
 } OmbudRecoveryKeys;
 
+/* What an anchor says.  Version 2 also names the founding coordinator,
+ * who let the recovery key certify coordinators in its name. */
+typedef struct {
+  guint8   box_pk[32];
+  guint8   sign_pk[32];
+  gboolean has_founder;
+  guint8   founder_sign_pk[32];
+  guint8   founder_box_pk[32];
+  guint8   endorsement[OMBUD_RECOVERY_ENDORSEMENT_SIZE];
+} OmbudEscrowAnchor;
+
 GQuark             ombud_escrow_error_quark     (void);
 
 /* "ABCD-EFGH-…" (32 characters of PROTOCOL.md §1's alphabet, dashes and
@@ -50,14 +64,24 @@ OmbudSecret       *ombud_recovery_key_parse     (const char              *text,
 OmbudRecoveryKeys *ombud_recovery_keys_derive   (OmbudSecret             *r);
 void               ombud_recovery_keys_free     (OmbudRecoveryKeys       *keys);
 
-/* version(1) ‖ org_id(16) ‖ box_pk(32) ‖ sign_pk(32) ‖ signature(64) by sign_pk. */
+/* Version 2: version(1) ‖ org_id(16) ‖ box_pk(32) ‖ sign_pk(32)
+ * ‖ founder sign_pk(32) ‖ founder box_pk(32) ‖ endorsement(64) by the
+ * founder ‖ signature(64) by sign_pk. */
 GBytes            *ombud_escrow_anchor_make     (const guint8             org_id[16],
-                                                 OmbudRecoveryKeys       *keys);
+                                                 OmbudRecoveryKeys       *keys,
+                                                 OmbudIdentity           *founder);
+/* Either version; checks the anchor's own signature and, in version 2, the
+ * founder's endorsement. */
 gboolean           ombud_escrow_anchor_parse    (GBytes                  *anchor,
                                                  const guint8             org_id[16],
-                                                 guint8                   box_pk[32],
-                                                 guint8                   sign_pk[32],
+                                                 OmbudEscrowAnchor       *out,
                                                  GError                 **error);
+/* The founder's signature over ("ombud-recovery-endorse-v1" ‖ org_id ‖
+ * recovery sign_pk): the recovery key may certify coordinators in its name. */
+gboolean           ombud_recovery_endorsement_verify (const guint8        endorsement[64],
+                                                 const guint8             org_id[16],
+                                                 const guint8             recovery_sign_pk[32],
+                                                 const guint8             founder_sign_pk[32]);
 
 /* Epoch e ≥ 2: epoch(u32) ‖ crypto_box_seal (key, box_pk) ‖ tag(32), the
  * tag keyed by epoch e − 1's key. */

@@ -62,7 +62,7 @@ make_recovery (OmbudKeyring  *keyring,
   for (guint i = 0; i < sizeof sealed; i++)
     g_string_append_printf (hex, "%02x", sealed[i]);
   if (!ombud_store_put (store, "sync.escrow_pending", hex->str, error)
-      || !ombud_sync_escrow_found (store, org_id, random, error))
+      || !ombud_sync_escrow_found (store, org_id, random, ombud_keyring_get_identity (keyring), error))
     return g_string_free (text, TRUE), NULL;
   return g_string_free (text, FALSE);
 }

@@ -11,13 +11,16 @@
  */
 #include "ombud-sync-escrow.h"
 
+#include <sodium.h>
 #include <string.h>
 
+#include "ombud-cert.h"
 #include "ombud-error.h"
 #include "ombud-identity.h"
 #include "ombud-keyring.h"
 #include "ombud-escrow.h"
 #include "ombud-sql.h"
+#include "ombud-sync-directory.h"
 #include "ombud-sync-enrol.h"
 #include "ombud-sync-keybundle.h"
 #include "ombud-vfs.h"
@@ -59,10 +62,11 @@ gboolean
 ombud_sync_escrow_found (OmbudStore    *store,
                          const guint8   org_id[16],
                          OmbudSecret   *r,
+                         OmbudIdentity *founder,
                          GError       **error)
 {
   g_autoptr(OmbudRecoveryKeys) keys = ombud_recovery_keys_derive (r);
-  g_autoptr(GBytes) anchor = ombud_escrow_anchor_make (org_id, keys);
+  g_autoptr(GBytes) anchor = ombud_escrow_anchor_make (org_id, keys, founder);
 
   return kv_put_bytes (store, "recovery.anchor", anchor, error)
          && ombud_store_put (store, "recovery.anchor_pending", "1", error);
@@ -82,12 +86,12 @@ add_epochs (OmbudCaseload    *caseload,
   OmbudStore *store = ombud_caseload_get_store (caseload);
   OmbudKeyring *keyring = ombud_caseload_get_keyring (caseload);
   g_autoptr(GString) sent = g_string_new (NULL);
-  guint8 box_pk[32], sign_pk[32];
+  OmbudEscrowAnchor parsed;
   GVariantBuilder list;
   guint32 newest;
   guint n = 0;
 
-  if (!ombud_escrow_anchor_parse (anchor, config->org_id, box_pk, sign_pk, NULL))
+  if (!ombud_escrow_anchor_parse (anchor, config->org_id, &parsed, NULL))
     return TRUE;
   newest = ombud_keyring_get_office_epoch (keyring, error);
   g_variant_builder_init (&list, G_VARIANT_TYPE ("aay"));
@@ -103,7 +107,7 @@ add_epochs (OmbudCaseload    *caseload,
           || (previous = ombud_keyring_lookup (keyring, OMBUD_KEY_OFFICE, e - 1, team, NULL)) == NULL)
         continue;
       escrow = ombud_escrow_epoch_make (config->org_id, e, ombud_secret_get_data (key),
-                                        ombud_secret_get_data (previous), box_pk);
+                                        ombud_secret_get_data (previous), parsed.box_pk);
       g_variant_builder_add_value (&list, g_variant_new_from_bytes (G_VARIANT_TYPE_BYTESTRING, escrow, TRUE));
       g_string_append_printf (sent, "%s%u", n++ ? "," : "", e);
     }
@@ -199,9 +203,9 @@ ombud_sync_escrow_response (OmbudCaseload      *caseload,
   if (anchor != NULL && !kv_is_set (store, "recovery.anchor"))
     {
       g_autoptr(GBytes) bytes = g_variant_get_data_as_bytes (anchor);
-      guint8 box_pk[32], sign_pk[32];
+      OmbudEscrowAnchor parsed;
 
-      if (ombud_escrow_anchor_parse (bytes, config->org_id, box_pk, sign_pk, NULL)
+      if (ombud_escrow_anchor_parse (bytes, config->org_id, &parsed, NULL)
           && !kv_put_bytes (store, "recovery.anchor", bytes, error))
         return FALSE;
     }
@@ -285,6 +289,48 @@ claim (OmbudCaseload      *caseload,
          && kv_put_bytes (store, "recovery.claim", bytes, error);
 }
 
+/* The anchor the office sent must be r's own: an office could otherwise
+ * name a founder of its making, or have later epochs sealed to its key. */
+static gboolean
+check_anchor (GBytes             *bytes,
+              OmbudSyncConfig    *config,
+              OmbudRecoveryKeys  *keys,
+              OmbudEscrowAnchor  *anchor,
+              GError            **error)
+{
+  if (!ombud_escrow_anchor_parse (bytes, config->org_id, anchor, NULL)
+      || sodium_memcmp (anchor->sign_pk, keys->sign_pk, 32) != 0
+      || sodium_memcmp (anchor->box_pk, keys->box_pk, 32) != 0)
+    return ombud_fail (error, OMBUD_ESCROW_ERROR, OMBUD_ESCROW_ERROR_NOT_AUTHENTIC,
+                       "the office's escrow anchor was not made with this recovery key; nothing changed");
+  return TRUE;
+}
+
+/* PROTOCOL.md §10.3: trusting the founder the anchor names lets this
+ * laptop follow §6.9's chain to everyone the old team certified; its
+ * certificate by r in the founder's name lets the old team follow it here. */
+static gboolean
+certify_by_recovery (OmbudCaseload      *caseload,
+                     OmbudSyncConfig    *config,
+                     OmbudRecoveryKeys  *keys,
+                     OmbudEscrowAnchor  *anchor,
+                     GError            **error)
+{
+  OmbudIdentity *me = ombud_keyring_get_identity (ombud_caseload_get_keyring (caseload));
+  OmbudCert cert = { .role = OMBUD_DEVICE_ROLE_COORDINATOR };
+  g_autoptr(GBytes) bytes = NULL;
+
+  if (!anchor->has_founder)
+    return TRUE;
+  if (!ombud_uuid_parse (config->ombud_id, cert.ombud_id))
+    return ombud_fail (error, OMBUD_ESCROW_ERROR, OMBUD_ESCROW_ERROR_NOT_READY, "this laptop has no ombud record");
+  memcpy (cert.sign_pk, ombud_identity_get_sign_pk (me), 32);
+  memcpy (cert.box_pk, ombud_identity_get_box_pk (me), 32);
+  bytes = ombud_cert_make_recovery (&cert, ombud_device_id_from_sign_pk (anchor->founder_sign_pk), config->org_id,
+                                    keys->sign_pk, anchor->endorsement, keys->sign_sk);
+  return ombud_sync_outgoing_add (ombud_caseload_get_store (caseload), OMBUD_OUTGOING_CERT, bytes, error);
+}
+
 gboolean
 ombud_sync_recover_office (OmbudSyncEngine  *engine,
                            OmbudCaseload    *caseload,
@@ -301,6 +347,7 @@ ombud_sync_recover_office (OmbudSyncEngine  *engine,
   g_autoptr(GVariant) both = NULL;
   g_autoptr(GVariant) anchor = NULL;
   g_autoptr(GError) local_error = NULL;
+  OmbudEscrowAnchor parsed;
 
   *epochs = 0;
   if (config == NULL || config->role != 1)
@@ -337,7 +384,11 @@ ombud_sync_recover_office (OmbudSyncEngine  *engine,
   {
     g_autoptr(GBytes) anchor_bytes = g_variant_get_data_as_bytes (anchor);
     g_autofree char *newest = NULL;
-    gboolean ok = restore_epochs (caseload, config, keys, both, epochs, error)
+    gboolean ok = check_anchor (anchor_bytes, config, keys, &parsed, error)
+                  && restore_epochs (caseload, config, keys, both, epochs, error)
+                  && (!parsed.has_founder
+                      || ombud_known_device_save (store, parsed.founder_sign_pk, parsed.founder_box_pk,
+                                                  OMBUD_DEVICE_ROLE_COORDINATOR, TRUE, NULL, error))
                   && kv_put_bytes (store, "recovery.anchor", anchor_bytes, error)
                   && ombud_sync_kv_delete (store, "recovery.fetched", error);
 
@@ -356,6 +407,7 @@ ombud_sync_recover_office (OmbudSyncEngine  *engine,
   }
   /* Its own ombud record is a caseload write, a transaction of its own. */
   return ombud_sync_take_over_as_coordinator (caseload, config, error)
+         && certify_by_recovery (caseload, config, keys, &parsed, error)
          && ombud_sync_config_save (store, config, error)
          && ombud_sync_engine_sync (engine, NULL, error);
 }

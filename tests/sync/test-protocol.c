@@ -9,6 +9,7 @@
 
 #include "ombud-cert.h"
 #include "ombud-envelope.h"
+#include "ombud-escrow.h"
 #include "ombud-identity.h"
 #include "ombud-sync-message.h"
 #include "test-util.h"
@@ -289,6 +290,96 @@ test_cert (void)
     }
 }
 
+/* PROTOCOL.md §6.8 version 2 and §10.3's v2 anchor: the founder endorses
+ * the recovery key in the anchor, and a certificate by the recovery key
+ * verifies under the founder's key only with that endorsement and that
+ * key's signature, every byte bound. */
+static void
+test_recovery_cert (void)
+{
+  g_autoptr(OmbudIdentity) founder = ombud_identity_generate ();
+  g_autoptr(OmbudIdentity) other = ombud_identity_generate ();
+  g_autoptr(OmbudIdentity) heir = ombud_identity_generate ();
+  g_autoptr(OmbudSecret) r = ombud_secret_new_random (OMBUD_RECOVERY_KEY_BYTES);
+  g_autoptr(OmbudSecret) r2 = ombud_secret_new_random (OMBUD_RECOVERY_KEY_BYTES);
+  g_autoptr(OmbudRecoveryKeys) keys = ombud_recovery_keys_derive (r);
+  g_autoptr(OmbudRecoveryKeys) keys2 = ombud_recovery_keys_derive (r2);
+  g_autoptr(GBytes) anchor = NULL;
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(GError) error = NULL;
+  OmbudEscrowAnchor parsed;
+  OmbudCert cert = { .role = OMBUD_DEVICE_ROLE_COORDINATOR }, got;
+  guint8 org_id[16], other_org[16];
+  const guint8 *data;
+  gsize len;
+
+  randombytes_buf (org_id, sizeof org_id);
+  memcpy (other_org, org_id, 16);
+  other_org[0] ^= 1;
+  anchor = ombud_escrow_anchor_make (org_id, keys, founder);
+  g_assert_cmpuint (g_bytes_get_size (anchor), ==, OMBUD_ESCROW_ANCHOR_V2_SIZE);
+  g_assert_true (ombud_escrow_anchor_parse (anchor, org_id, &parsed, &error));
+  g_assert_no_error (error);
+  g_assert_true (parsed.has_founder);
+  g_assert_cmpmem (parsed.sign_pk, 32, keys->sign_pk, 32);
+  g_assert_cmpmem (parsed.founder_sign_pk, 32, ombud_identity_get_sign_pk (founder), 32);
+  g_assert_false (ombud_escrow_anchor_parse (anchor, other_org, &parsed, NULL));
+  data = g_bytes_get_data (anchor, &len);
+  for (gsize i = 0; i < len; i++)
+    {
+      g_autofree guint8 *copy = g_memdup2 (data, len);
+      g_autoptr(GBytes) bad = NULL;
+
+      copy[i] ^= 0x01;
+      bad = g_bytes_new (copy, len);
+      g_assert_false (ombud_escrow_anchor_parse (bad, org_id, &parsed, NULL));
+    }
+  g_assert_true (ombud_escrow_anchor_parse (anchor, org_id, &parsed, NULL));
+
+  memcpy (cert.sign_pk, ombud_identity_get_sign_pk (heir), 32);
+  memcpy (cert.box_pk, ombud_identity_get_box_pk (heir), 32);
+  memset (cert.ombud_id, 0x5a, 16);
+  bytes = ombud_cert_make_recovery (&cert, ombud_identity_get_device_id (founder), org_id, keys->sign_pk,
+                                    parsed.endorsement, keys->sign_sk);
+  g_assert_cmpuint (g_bytes_get_size (bytes), ==, OMBUD_CERT_RECOVERY_SIZE);
+  g_assert_true (ombud_cert_verify (bytes, ombud_identity_get_sign_pk (founder), &got, &error));
+  g_assert_no_error (error);
+  g_assert_true (got.by_recovery_key);
+  g_assert_cmpuint (got.subject, ==, ombud_identity_get_device_id (heir));
+  g_assert_cmpuint (got.certifier, ==, ombud_identity_get_device_id (founder));
+  g_assert_cmpint (got.role, ==, OMBUD_DEVICE_ROLE_COORDINATOR);
+  /* Not under another device's key. */
+  g_assert_false (ombud_cert_verify (bytes, ombud_identity_get_sign_pk (other), &got, &error));
+  g_assert_error (error, OMBUD_CERT_ERROR, OMBUD_CERT_ERROR_BAD_SIGNATURE);
+  g_clear_error (&error);
+  data = g_bytes_get_data (bytes, NULL);
+  for (gsize i = 0; i < OMBUD_CERT_RECOVERY_SIZE; i++)
+    {
+      g_autofree guint8 *copy = g_memdup2 (data, OMBUD_CERT_RECOVERY_SIZE);
+      g_autoptr(GBytes) bad = NULL;
+
+      copy[i] ^= 0x01;
+      bad = g_bytes_new (copy, OMBUD_CERT_RECOVERY_SIZE);
+      g_assert_false (ombud_cert_verify (bad, ombud_identity_get_sign_pk (founder), &got, NULL));
+    }
+  g_clear_pointer (&bytes, g_bytes_unref);
+  /* The founder's endorsement with another key's signature. */
+  bytes = ombud_cert_make_recovery (&cert, ombud_identity_get_device_id (founder), org_id, keys->sign_pk,
+                                    parsed.endorsement, keys2->sign_sk);
+  g_assert_false (ombud_cert_verify (bytes, ombud_identity_get_sign_pk (founder), &got, NULL));
+  g_clear_pointer (&bytes, g_bytes_unref);
+  /* Another key, with the endorsement of r's. */
+  bytes = ombud_cert_make_recovery (&cert, ombud_identity_get_device_id (founder), org_id, keys2->sign_pk,
+                                    parsed.endorsement, keys2->sign_sk);
+  g_assert_false (ombud_cert_verify (bytes, ombud_identity_get_sign_pk (founder), &got, NULL));
+  g_clear_pointer (&bytes, g_bytes_unref);
+  /* The recovery key certifies coordinators only. */
+  cert.role = OMBUD_DEVICE_ROLE_OMBUD;
+  bytes = ombud_cert_make_recovery (&cert, ombud_identity_get_device_id (founder), org_id, keys->sign_pk,
+                                    parsed.endorsement, keys->sign_sk);
+  g_assert_false (ombud_cert_parse (bytes, &got, NULL));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -303,5 +394,6 @@ main (int argc, char **argv)
   g_test_add_func ("/protocol/messages/garbage", test_messages_garbage);
   g_test_add_func ("/protocol/messages/short-key", test_messages_short_key);
   g_test_add_func ("/protocol/cert", test_cert);
+  g_test_add_func ("/protocol/recovery-cert", test_recovery_cert);
   return g_test_run ();
 }

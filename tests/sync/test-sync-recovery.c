@@ -15,9 +15,11 @@
 #include <sodium.h>
 #include <sqlite3.h>
 
+#include "ombud-cert.h"
 #include "ombud-escrow.h"
 #include "ombud-key-bundle.h"
 #include "ombud-keyring.h"
+#include "ombud-sync-directory.h"
 #include "ombud-sync-escrow.h"
 #include "ombud-sync-keybundle.h"
 #include "ombud-sync-state.h"
@@ -566,6 +568,200 @@ test_recover_office (void)
   sodium_memzero (got, sizeof got);
 }
 
+/* Whether laptop trusts device (§6.9), and as what. */
+static gboolean
+trusts (TestLaptop *laptop,
+        guint64     device,
+        const char *role)
+{
+  g_autofree char *sql = g_strdup_printf ("SELECT count(*) FROM known_device WHERE device_id = %" G_GINT64_FORMAT
+                                          " AND trusted = 1 AND role = '%s'", (gint64) device, role);
+
+  return test_laptop_count (laptop, sql) == 1;
+}
+
+static void
+recover (TestLaptop *heir,
+         const char *recovery)
+{
+  g_autoptr(GError) error = NULL;
+  guint32 epochs = 0;
+
+  g_assert_true (ombud_sync_recover_office (heir->engine, heir->replica->caseload, recovery, &epochs, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (epochs, >=, 1);
+}
+
+/* After a recovery the old team and the recovered coordinator trust each
+ * other through the recovery key: the heir follows the founder the anchor
+ * names to everyone the old coordinators certified, and its certificate by
+ * the recovery key in the founder's name lets the old team follow it.  An
+ * ombud laptop the old coordinator admitted and a second laptop of the same
+ * ombud the heir admits share the case key and each other's changes, with
+ * nothing held. */
+static void
+test_recovered_trust (void)
+{
+  g_autoptr(TestOffice) office = test_office_new (NULL, NULL);
+  g_autofree char *recovery = NULL;
+  g_autoptr(TestLaptop) coord = founder (office, &recovery);
+  g_autoptr(TestLaptop) coord2 = test_laptop_new (office, NULL, "Gustav Samordnare", TRUE);
+  g_autoptr(TestLaptop) anna = test_laptop_new (office, NULL, "Anna Ombud", FALSE);
+  g_autoptr(TestLaptop) heir = NULL;
+  g_autoptr(TestLaptop) anna2 = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *case_id = NULL;
+  g_autofree char *anna_ombud = NULL;
+  g_autofree char *anna2_ombud = NULL;
+  g_autofree char *note = NULL;
+
+  test_laptop_admit (coord, coord2);
+  test_laptop_admit (coord, anna);
+  case_id = add_case (anna, "Karin Klient");
+  test_laptop_sync (anna);
+  test_laptop_sync (coord);
+  test_laptop_sync (coord2);
+
+  revoke_quietly (office, coord);
+  revoke_quietly (office, coord2);
+  heir = test_laptop_new (office, NULL, "Cecilia Samordnare", TRUE);
+  test_laptop_sync (heir);
+  recover (heir, recovery);
+  test_laptop_sync (heir);
+
+  /* The heir trusts the founder, the coordinator the founder admitted, and
+   * the ombud laptop they admitted; it reads what the old team wrote. */
+  g_assert_true (trusts (heir, test_laptop_device_id (coord), "coordinator"));
+  g_assert_true (trusts (heir, test_laptop_device_id (coord2), "coordinator"));
+  g_assert_true (trusts (heir, test_laptop_device_id (anna), "ombud"));
+  g_assert_cmpint (test_laptop_count (heir, "SELECT count(*) FROM sync_held"), ==, 0);
+  g_assert_cmpint (test_laptop_count (heir, "SELECT count(*) FROM municipality WHERE name = 'Östersund'"), ==, 1);
+
+  /* The old ombud laptop trusts the heir, and takes the office key epoch
+   * the heir moved on to. */
+  test_laptop_sync (anna);
+  g_assert_true (trusts (anna, test_laptop_device_id (heir), "coordinator"));
+  test_laptop_sync (heir);
+  test_laptop_sync (anna);
+  g_assert_cmpint (test_laptop_count (anna, "SELECT max(epoch) FROM sync_key WHERE kind = 1"), ==,
+                   test_laptop_count (heir, "SELECT max(epoch) FROM sync_key WHERE kind = 1"));
+  g_assert_cmpint (test_laptop_count (anna, "SELECT count(*) FROM sync_held"), ==, 0);
+
+  /* Anna's new laptop, admitted by the heir, is Anna's: the old laptop
+   * grants it the case key, and the two trust each other. */
+  anna2 = test_laptop_new (office, NULL, "Anna Ombud", FALSE);
+  test_laptop_admit (heir, anna2);
+  anna_ombud = test_laptop_ombud_id (anna);
+  anna2_ombud = test_laptop_ombud_id (anna2);
+  g_assert_cmpstr (anna2_ombud, ==, anna_ombud);
+  test_laptop_sync (anna);
+  test_laptop_sync (anna2);
+  g_assert_true (trusts (anna, test_laptop_device_id (anna2), "ombud"));
+  g_assert_true (trusts (anna2, test_laptop_device_id (anna), "ombud"));
+  g_assert_cmpint (case_keys (anna2), ==, 1);
+  g_assert_cmpint (test_laptop_count (anna2, "SELECT count(*) FROM client_case WHERE client_name = 'Karin Klient'"), ==, 1);
+
+  /* Each reads what the other writes, nothing held. */
+  note = ombud_caseload_add_note (anna2->replica->caseload, case_id, "Ringde Karin", TRUE, &error);
+  g_assert_no_error (error);
+  test_laptop_sync (anna2);
+  test_laptop_sync (anna);
+  g_assert_cmpint (test_laptop_count (anna, "SELECT count(*) FROM note WHERE body = 'Ringde Karin'"), ==, 1);
+  g_clear_pointer (&note, g_free);
+  note = ombud_caseload_add_note (anna->replica->caseload, case_id, "Svar från kommunen", TRUE, &error);
+  g_assert_no_error (error);
+  test_laptop_sync (anna);
+  test_laptop_sync (anna2);
+  g_assert_cmpint (test_laptop_count (anna2, "SELECT count(*) FROM note WHERE body = 'Svar från kommunen'"), ==, 1);
+  g_assert_cmpint (test_laptop_count (anna, "SELECT count(*) FROM sync_held"), ==, 0);
+  g_assert_cmpint (test_laptop_count (anna2, "SELECT count(*) FROM sync_held"), ==, 0);
+}
+
+/* A certificate "by the recovery key in the founder's name" that the
+ * office makes — with the founder's real endorsement but its own key, or
+ * with its own key endorsed by a key of its own — verifies under nothing a
+ * device trusts: the office's own coordinator stays untrusted everywhere,
+ * and the office refuses it when pushed. */
+static void
+test_forged_recovery_cert (void)
+{
+  g_autoptr(TestOffice) office = test_office_new (NULL, NULL);
+  g_autofree char *recovery = NULL;
+  g_autoptr(TestLaptop) coord = founder (office, &recovery);
+  g_autoptr(TestLaptop) anna = test_laptop_new (office, NULL, "Anna Ombud", FALSE);
+  g_autoptr(TestLaptop) rogue = test_laptop_new (office, NULL, "Rolf Falsk", TRUE);
+  g_autoptr(OmbudOfficeBackend) backend = test_office_backend (office);
+  g_autoptr(OmbudSyncConfig) config = NULL;
+  g_autoptr(GBytes) anchor_bytes = NULL;
+  g_autoptr(GBytes) real_endorsed = NULL;
+  g_autoptr(GBytes) own_endorsed = NULL;
+  g_autoptr(OmbudSecret) fake_sk = ombud_secret_new (64);
+  g_autoptr(OmbudIdentity) fake_founder = ombud_identity_generate ();
+  g_autoptr(GError) error = NULL;
+  OmbudIdentity *coord_id = ombud_keyring_get_identity (ombud_caseload_get_keyring (coord->replica->caseload));
+  OmbudIdentity *rogue_identity = ombud_keyring_get_identity (ombud_caseload_get_keyring (rogue->replica->caseload));
+  OmbudEscrowAnchor anchor;
+  OmbudCert cert = { .role = OMBUD_DEVICE_ROLE_COORDINATOR };
+  guint8 fake_pk[32], fake_endorsement[64], msg[25 + 48];
+  guint64 founder_id = test_laptop_device_id (coord);
+  guint64 rogue_id = test_laptop_device_id (rogue);
+
+  test_laptop_admit (coord, anna);
+  test_laptop_sync (rogue);
+  config = ombud_sync_config_load (coord->replica->store, &error);
+  g_assert_no_error (error);
+  anchor_bytes = ombud_office_backend_get_blob (backend, "office-key-escrow-anchor", &error);
+  g_assert_no_error (error);
+  g_assert_true (ombud_escrow_anchor_parse (anchor_bytes, config->org_id, &anchor, &error));
+  g_assert_no_error (error);
+  g_assert_true (anchor.has_founder);
+  g_assert_cmpmem (anchor.founder_sign_pk, 32, ombud_identity_get_sign_pk (coord_id), 32);
+
+  crypto_sign_keypair (fake_pk, ombud_secret_get_data (fake_sk));
+  memcpy (cert.sign_pk, ombud_identity_get_sign_pk (rogue_identity), 32);
+  memcpy (cert.box_pk, ombud_identity_get_box_pk (rogue_identity), 32);
+  memset (cert.ombud_id, 0x42, 16);
+  /* The founder's real endorsement of r's key, but signed with another. */
+  real_endorsed = ombud_cert_make_recovery (&cert, founder_id, config->org_id, anchor.sign_pk, anchor.endorsement,
+                                            fake_sk);
+  /* Another key, "endorsed" by a founder of the office's making. */
+  memcpy (msg, "ombud-recovery-endorse-v1", 25);
+  memcpy (msg + 25, config->org_id, 16);
+  memcpy (msg + 41, fake_pk, 32);
+  ombud_identity_sign (fake_founder, msg, sizeof msg, fake_endorsement);
+  own_endorsed = ombud_cert_make_recovery (&cert, founder_id, config->org_id, fake_pk, fake_endorsement, fake_sk);
+  {
+    OmbudCert got;
+    g_assert_false (ombud_cert_verify (real_endorsed, anchor.founder_sign_pk, &got, NULL));
+    g_assert_false (ombud_cert_verify (own_endorsed, anchor.founder_sign_pk, &got, NULL));
+  }
+
+  /* The office confirms its coordinator and lists the certificates. */
+  g_assert_true (ombud_office_backend_set_device_state (backend, rogue_id, OMBUD_OFFICE_DEVICE_CONFIRMED,
+                                                        "00000000-0000-4000-8000-000000000042", &error));
+  g_assert_no_error (error);
+  g_assert_true (ombud_office_backend_add_cert (backend, rogue_id, founder_id, real_endorsed, &error));
+  g_assert_no_error (error);
+  test_laptop_sync (anna);
+  test_laptop_sync (coord);
+  g_assert_false (trusts (anna, rogue_id, "coordinator"));
+  g_assert_false (trusts (coord, rogue_id, "coordinator"));
+  g_assert_true (ombud_office_backend_add_cert (backend, rogue_id, founder_id, own_endorsed, &error));
+  g_assert_no_error (error);
+  test_laptop_sync (anna);
+  test_laptop_sync (coord);
+  g_assert_cmpint (test_laptop_count (anna, "SELECT count(*) FROM known_device WHERE trusted = 1"), ==, 1);
+  g_assert_false (trusts (anna, rogue_id, "coordinator"));
+  g_assert_false (trusts (coord, rogue_id, "coordinator"));
+
+  /* Pushed by the office's coordinator itself: refused. */
+  g_assert_true (ombud_sync_outgoing_add (rogue->replica->store, OMBUD_OUTGOING_CERT, own_endorsed, &error));
+  g_assert_no_error (error);
+  g_assert_false (test_laptop_try_sync (rogue, &error));
+  g_assert_nonnull (error);
+  g_assert_nonnull (strstr (error->message, "certificate"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -575,5 +771,7 @@ main (int argc, char **argv)
   g_test_add_func ("/sync/recovery/two-laptops", test_two_laptops);
   g_test_add_func ("/sync/recovery/office-swaps", test_office_swaps);
   g_test_add_func ("/sync/recovery/office-key", test_recover_office);
+  g_test_add_func ("/sync/recovery/trust", test_recovered_trust);
+  g_test_add_func ("/sync/recovery/forged-trust", test_forged_recovery_cert);
   return g_test_run ();
 }
