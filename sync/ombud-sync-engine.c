@@ -938,7 +938,7 @@ ombud_sync_fail_from_http (GError  *http_error,
 static void
 wipe_profile (OmbudStore *store)
 {
-  static const char *const files[] = { "ombud.key", "ombud.db", "ombud.db-wal", "ombud.db-shm", NULL };
+  static const char *const files[] = { "ombud.key", "ombud.guard", "ombud.db", "ombud.db-wal", "ombud.db-shm", NULL };
   const char *dir = ombud_store_get_profile_dir (store);
 
   for (guint i = 0; files[i]; i++)
