@@ -9,7 +9,8 @@
  *
  * Fields (little-endian): last_sync i64, stale_days u32, has_share u8,
  * share(32), guard public key(32), guard secret key(32), org id(16),
- * device id u64, url length u16 ‖ url, pin length u16 ‖ pin.
+ * device id u64, url length u16 ‖ url, pin length u16 ‖ pin, CA file
+ * length u16 ‖ CA file.
  */
 #include "ombud-guard.h"
 
@@ -50,6 +51,7 @@ ombud_guard_free (OmbudGuard *guard)
     return;
   g_free (guard->url);
   g_free (guard->pinned_key);
+  g_free (guard->ca_file);
   sodium_free (guard);  /* zeroes it */
 }
 
@@ -95,8 +97,8 @@ text_len (const char *s)
 static OmbudSecret *
 encode (const OmbudGuard *g)
 {
-  gsize ulen = text_len (g->url), plen = text_len (g->pinned_key);
-  OmbudSecret *plain = ombud_secret_new (FIXED_BYTES + 2 + ulen + 2 + plen);
+  gsize ulen = text_len (g->url), plen = text_len (g->pinned_key), clen = text_len (g->ca_file);
+  OmbudSecret *plain = ombud_secret_new (FIXED_BYTES + 2 + ulen + 2 + plen + 2 + clen);
   guint8 *p = ombud_secret_get_data (plain);
 
   put_le (p, (guint64) g->last_sync, 8); p += 8;
@@ -110,7 +112,9 @@ encode (const OmbudGuard *g)
   put_le (p, ulen, 2); p += 2;
   memcpy (p, g->url ? g->url : "", ulen); p += ulen;
   put_le (p, plen, 2); p += 2;
-  memcpy (p, g->pinned_key ? g->pinned_key : "", plen);
+  memcpy (p, g->pinned_key ? g->pinned_key : "", plen); p += plen;
+  put_le (p, clen, 2); p += 2;
+  memcpy (p, g->ca_file ? g->ca_file : "", clen);
   return plain;
 }
 
@@ -139,7 +143,7 @@ decode (const guint8 *p,
   g_autoptr(OmbudGuard) g = NULL;
   const guint8 *end = p + len;
 
-  if (len < FIXED_BYTES + 4)
+  if (len < FIXED_BYTES + 6)
     return NULL;
   g = ombud_guard_new ();
   g->last_sync = (gint64) get_le (p, 8); p += 8;
@@ -156,8 +160,13 @@ decode (const guint8 *p,
   if (g->url == NULL)
     return NULL;
   g->pinned_key = take_text (&p, end);
-  if (g->pinned_key == NULL || p != end)
+  if (g->pinned_key == NULL)
     return NULL;
+  g->ca_file = take_text (&p, end);
+  if (g->ca_file == NULL || p != end)
+    return NULL;
+  if (*g->ca_file == '\0')
+    g_clear_pointer (&g->ca_file, g_free);
   if (*g->url == '\0')
     g_clear_pointer (&g->url, g_free);
   if (*g->pinned_key == '\0')

@@ -41,6 +41,7 @@ typedef struct {
   guint64  device_id;
   char    *url;            /* the office; NULL until the first share */
   char    *pinned_key;     /* NULL without a TLS pin */
+  char    *ca_file;        /* NULL: the system's CAs */
 } OmbudGuard;
 
 GQuark      ombud_guard_error_quark (void);

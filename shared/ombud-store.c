@@ -766,6 +766,51 @@ ombud_store_change_passphrase (OmbudStore  *self,
   return TRUE;
 }
 
+gboolean
+ombud_store_open_guard (OmbudStore    *self,
+                        const char    *passphrase,
+                        gpointer      *out_guard,
+                        OmbudSecret  **out_kek,
+                        GError       **error)
+{
+  g_autofree char *key_path = NULL;
+  g_autoptr(OmbudSecret) kek = NULL;
+  GError *local_error = NULL;
+  OmbudGuard *guard;
+
+  g_return_val_if_fail (OMBUD_IS_STORE (self), FALSE);
+
+  if (!check_passphrase (passphrase, error))
+    return FALSE;
+  key_path = profile_path (self->profile_dir, KEY_NAME);
+  kek = ombud_keyfile_derive (key_path, passphrase, NULL, &local_error);
+  if (kek == NULL || (guard = load_guard (self->profile_dir, kek, &local_error)) == NULL)
+    {
+      propagate (error, local_error);
+      return FALSE;
+    }
+  *out_guard = guard;
+  *out_kek = g_steal_pointer (&kek);
+  return TRUE;
+}
+
+gboolean
+ombud_store_save_guard (OmbudStore     *self,
+                        OmbudSecret    *kek,
+                        gconstpointer   guard,
+                        GError        **error)
+{
+  g_autofree char *path = profile_path (self->profile_dir, OMBUD_GUARD_FILE);
+  GError *local_error = NULL;
+
+  if (!ombud_guard_save (path, kek, guard, &local_error))
+    {
+      propagate (error, local_error);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 static gint64
 real_clock (gpointer user_data G_GNUC_UNUSED)
 {
@@ -860,6 +905,7 @@ ombud_store_guard_take_share (OmbudStore    *self,
                               gsize          sealed_len,
                               const char    *url,
                               const char    *pinned_key,
+                              const char    *ca_file,
                               const guint8  *org_id,
                               guint64        device_id,
                               GError       **error)
@@ -884,6 +930,8 @@ ombud_store_guard_take_share (OmbudStore    *self,
   guard->url = g_strdup (url);
   g_free (guard->pinned_key);
   guard->pinned_key = g_strdup (pinned_key);
+  g_free (guard->ca_file);
+  guard->ca_file = g_strdup (ca_file);
   memcpy (guard->org_id, org_id, 16);
   guard->device_id = device_id;
   /* The guard first: a crash before the key file is rewritten leaves a

@@ -80,10 +80,23 @@ gboolean    ombud_store_guard_take_share   (OmbudStore            *self,
                                             gsize                  sealed_len,
                                             const char            *url,
                                             const char            *pinned_key,
+                                            const char            *ca_file,
                                             const guint8          *org_id,
                                             guint64                device_id,
                                             GError               **error);
 gboolean    ombud_store_is_guarded         (OmbudStore            *self);
+/* While locked (unlocking by syncing): the guard, opened with the
+ * passphrase; out_kek gets the key it is sealed under.  And saving it
+ * back under that key. */
+gboolean    ombud_store_open_guard         (OmbudStore            *self,
+                                            const char            *passphrase,
+                                            gpointer              *out_guard,
+                                            OmbudSecret          **out_kek,
+                                            GError               **error);
+gboolean    ombud_store_save_guard         (OmbudStore            *self,
+                                            OmbudSecret           *kek,
+                                            gconstpointer          guard,
+                                            GError               **error);
 
 sqlite3    *ombud_store_get_db             (OmbudStore            *self);
 int         ombud_store_get_schema_version (OmbudStore            *self);

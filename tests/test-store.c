@@ -482,7 +482,7 @@ test_guarded_stale (Fixture      *f,
   share_days[32] = 3; share_days[33] = share_days[34] = share_days[35] = 0;
   crypto_box_seal (sealed, share_days, sizeof share_days, pk);
   g_assert_true (ombud_store_guard_take_share (f->store, sealed, sizeof sealed, "https://k.example",
-                                               NULL, org, 42, &error));
+                                               NULL, NULL, org, 42, &error));
   g_assert_no_error (error);
   g_assert_true (ombud_store_is_guarded (f->store));
   g_assert_true (ombud_store_guard_public_key (f->store, pk, &has_share, &error));
@@ -535,7 +535,7 @@ test_guarded_change_passphrase (Fixture      *f,
   share_days[32] = 30;
   crypto_box_seal (sealed, share_days, sizeof share_days, pk);
   g_assert_true (ombud_store_guard_take_share (f->store, sealed, sizeof sealed, "https://k.example",
-                                               NULL, org, 1, &error));
+                                               NULL, NULL, org, 1, &error));
   g_assert_no_error (error);
   g_assert_true (ombud_store_change_passphrase (f->store, PASS, "en ny lösenfras", &error));
   g_assert_no_error (error);
