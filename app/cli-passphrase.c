@@ -137,7 +137,6 @@ unlock (OmbudStore  *store,
   if (!ok && fetch_if_stale && g_error_matches (local_error, OMBUD_STORE_ERROR, OMBUD_STORE_ERROR_STALE))
     {
       g_clear_error (&local_error);
-      cli_print ("This laptop's cases are locked until it syncs: asking the office to unlock them.\n");
       ok = ombud_sync_guard_fetch_share (store, passphrase, NULL, &local_error)
            && ombud_store_unlock (store, passphrase, &local_error);
     }
