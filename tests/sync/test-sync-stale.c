@@ -286,6 +286,28 @@ test_revoked_past_deadline (void)
     }
 }
 
+/* The organisation's stale_days reaches the laptop with the share. */
+static void
+test_office_stale_days (void)
+{
+  g_autoptr(Team) t = team_new ();
+  g_autoptr(GError) error = NULL;
+
+  {
+    g_autoptr(OmbudOfficeBackend) backend = test_office_backend (t->office);
+    g_assert_true (ombud_office_guard_set_stale_days (backend, 3, &error));
+    g_assert_no_error (error);
+    g_assert_cmpuint (ombud_office_guard_get_stale_days (backend, &error), ==, 3);
+  }
+  test_laptop_sync (t->anna);
+  close_laptop (t->anna);
+  t->now += 3 * DAY - 60;
+  open_laptop (t->anna);
+  close_laptop (t->anna);
+  t->now += 120;
+  assert_stale (t->anna);
+}
+
 static GBytes *
 share_body (guint8        version,
             const guint8 *org,
@@ -349,6 +371,7 @@ main (int    argc,
   g_test_add_func ("/sync/stale/unlock-by-syncing", test_stale_and_unlock_by_syncing);
   g_test_add_func ("/sync/stale/revoked", test_revoked_past_deadline);
   g_test_add_func ("/sync/stale/office-refusals", test_office_refusals);
+  g_test_add_func ("/sync/stale/office-stale-days", test_office_stale_days);
 
   return g_test_run ();
 }
