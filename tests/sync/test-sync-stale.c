@@ -11,7 +11,9 @@
 #include <string.h>
 
 #include "office-fixture.h"
+#include "ombud-envelope.h"
 #include "ombud-http.h"
+#include "ombud-keyring.h"
 #include "ombud-office-guard.h"
 #include "ombud-sync-guard.h"
 
@@ -361,6 +363,70 @@ test_office_refusals (void)
   g_assert_cmpuint (post_share (t, share_body (1, org->org_id, anna, 25)), ==, 200);
 }
 
+/* A request of the laptop's own, sealed as the engine seals one, whose
+ * guard-key is not 32 bytes. */
+static GBytes *
+seal_bad_guard_key (TestLaptop *l)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OmbudSyncConfig) config = ombud_sync_config_load (store_of (l), &error);
+  g_autoptr(OmbudSyncRequest) req = ombud_sync_request_new ();
+  g_autoptr(OmbudSecret) rx = NULL;
+  g_autoptr(OmbudSecret) tx = NULL;
+  g_autoptr(GBytes) body = NULL;
+  OmbudEnvelopeHeader h = { .kind = OMBUD_ENVELOPE_REQUEST };
+  OmbudIdentity *me = ombud_keyring_get_identity (ombud_caseload_get_keyring (l->replica->caseload));
+  guint8 short_key[31] = { 9 };
+  GVariantDict dict;
+
+  g_assert_no_error (error);
+  req->cursor = config->cursor;
+  req->directory = config->directory;
+  g_variant_dict_init (&dict, NULL);
+  g_variant_dict_insert_value (&dict, "guard-key",
+                               g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, short_key, sizeof short_key, 1));
+  req->extensions = g_variant_ref_sink (g_variant_dict_end (&dict));
+  memcpy (h.org_id, config->org_id, 16);
+  h.device_id = test_laptop_device_id (l);
+  randombytes_buf (h.request_id, sizeof h.request_id);
+  h.time_ms = MAX (g_get_real_time () / 1000, config->last_request_ms + 1);
+  config->last_request_ms = h.time_ms;
+  g_assert_true (ombud_sync_config_save (store_of (l), config, &error));
+  g_assert_true (ombud_identity_session_keys (me, config->office_box_pk, &rx, &tx));
+  body = ombud_sync_request_encode (req);
+  return ombud_envelope_seal (&h, body, ombud_secret_get_data (tx));
+}
+
+static void
+test_malformed_guard_key (void)
+{
+  g_autoptr(Team) t = team_new ();
+  g_autoptr(OmbudOfficeBackend) backend = test_office_backend (t->office);
+  g_autoptr(OmbudHttp) http = ombud_http_new (&(OmbudHttpOptions) { 0 });
+  g_autofree char *url = g_strconcat (t->office->url, "/v1/sync", NULL);
+  g_autoptr(GBytes) sealed = seal_bad_guard_key (t->anna);
+  g_autoptr(OmbudHttpResponse) r = NULL;
+  g_autoptr(GError) error = NULL;
+  guint8 pk_before[32], pk_after[32], share_before[32], share_after[32];
+  gboolean found = FALSE;
+
+  g_assert_true (ombud_office_backend_get_guard (backend, test_laptop_device_id (t->anna), pk_before,
+                                                 share_before, &found, &error));
+  g_assert_true (found);
+  r = ombud_http_post (http, url, sealed, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (r->status, ==, 400);
+  g_assert_true (g_bytes_get_size (r->body) >= 9
+                 && memcmp (g_bytes_get_data (r->body, NULL), "malformed", 9) == 0);
+  /* Nothing changed: the same key and share. */
+  g_assert_true (ombud_office_backend_get_guard (backend, test_laptop_device_id (t->anna), pk_after,
+                                                 share_after, &found, &error));
+  g_assert_cmpmem (pk_after, 32, pk_before, 32);
+  g_assert_cmpmem (share_after, 32, share_before, 32);
+  /* And the laptop's own next sync goes on as before. */
+  test_laptop_sync (t->anna);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -372,6 +438,7 @@ main (int    argc,
   g_test_add_func ("/sync/stale/revoked", test_revoked_past_deadline);
   g_test_add_func ("/sync/stale/office-refusals", test_office_refusals);
   g_test_add_func ("/sync/stale/office-stale-days", test_office_stale_days);
+  g_test_add_func ("/sync/stale/malformed-guard-key", test_malformed_guard_key);
 
   return g_test_run ();
 }
