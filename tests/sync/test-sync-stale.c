@@ -325,10 +325,12 @@ share_body (guint8        version,
   return g_bytes_new (b, len);
 }
 
+/* Takes body. */
 static guint
 post_share (Team   *t,
-            GBytes *body)
+            GBytes *sent)
 {
+  g_autoptr(GBytes) body = sent;
   g_autoptr(OmbudHttp) http = ombud_http_new (&(OmbudHttpOptions) { 0 });
   g_autofree char *url = g_strconcat (t->office->url, "/v1/share", NULL);
   g_autoptr(GError) error = NULL;
