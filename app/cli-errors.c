@@ -21,6 +21,7 @@ store_status (OmbudStoreError code)
     case OMBUD_STORE_ERROR_CORRUPTED: return CLI_CORRUPTED;
     case OMBUD_STORE_ERROR_BUSY: return CLI_BUSY;
     case OMBUD_STORE_ERROR_UNSUPPORTED_VERSION: return CLI_UNSUPPORTED;
+    case OMBUD_STORE_ERROR_STALE: return CLI_STALE;
     default: return CLI_FAILED;
     }
 }

@@ -8,6 +8,8 @@
  */
 #include "cli.h"
 
+#include "ombud-sync-guard.h"
+
 #include <errno.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -112,12 +114,14 @@ cli_read_new_passphrase (GError **error)
   return first;
 }
 
-gboolean
-cli_unlock (OmbudStore  *store,
-            GError     **error)
+static gboolean
+unlock (OmbudStore  *store,
+        gboolean     fetch_if_stale,
+        GError     **error)
 {
   char *passphrase;
   gboolean ok;
+  GError *local_error = NULL;
 
   if (!ombud_store_exists (store))
     {
@@ -129,9 +133,31 @@ cli_unlock (OmbudStore  *store,
   passphrase = cli_read_line ("Passphrase: ", error);
   if (passphrase == NULL)
     return FALSE;
-  ok = ombud_store_unlock (store, passphrase, error);
+  ok = ombud_store_unlock (store, passphrase, &local_error);
+  if (!ok && fetch_if_stale && g_error_matches (local_error, OMBUD_STORE_ERROR, OMBUD_STORE_ERROR_STALE))
+    {
+      g_clear_error (&local_error);
+      ok = ombud_sync_guard_fetch_share (store, passphrase, NULL, &local_error)
+           && ombud_store_unlock (store, passphrase, &local_error);
+    }
+  if (!ok)
+    g_propagate_error (error, local_error);
   sodium_free (passphrase);
   return ok;
+}
+
+gboolean
+cli_unlock (OmbudStore  *store,
+            GError     **error)
+{
+  return unlock (store, FALSE, error);
+}
+
+gboolean
+cli_unlock_syncing (OmbudStore  *store,
+                    GError     **error)
+{
+  return unlock (store, TRUE, error);
 }
 
 OmbudCaseload *

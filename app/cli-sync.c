@@ -86,7 +86,8 @@ cli_sync (CliCall *call)
 
   if (!cli_parse (call, entries, &args, &error)
       || (retry_text && !cli_parse_int ("--retry", retry_text, 1, 100, &retries, &error))
-      || (caseload = cli_open (call, &error)) == NULL)
+      || !cli_unlock_syncing (call->store, &error)
+      || (caseload = ombud_caseload_new (call->store, &error)) == NULL)
     return cli_fail (error);
   engine = ombud_sync_engine_new (caseload);
   if (!ombud_sync_engine_sync_with_retry (engine, retries, NULL, &error))

@@ -22,6 +22,7 @@ enum {
   CLI_UNSUPPORTED = 5,
   CLI_OFFLINE = 6,           /* the office could not be reached: nothing lost, try again */
   CLI_REVOKED = 7,           /* the office revoked this device: its replica was wiped */
+  CLI_STALE = 8,             /* no sync for stale_days: locked until "ombud-cli sync" (§10.4) */
 };
 
 /* Usage errors found by ombud-cli itself, before the store is opened. */
@@ -87,6 +88,10 @@ char          *cli_read_line        (const char        *prompt,
                                      GError           **error);
 char          *cli_read_new_passphrase (GError        **error);
 gboolean       cli_unlock           (OmbudStore        *store,
+                                     GError           **error);
+/* As cli_unlock; a profile locked for want of a sync (STALE) first asks
+ * the office for its share (PROTOCOL.md §10.4). */
+gboolean       cli_unlock_syncing   (OmbudStore        *store,
                                      GError           **error);
 OmbudCaseload *cli_open             (CliCall           *call,
                                      GError           **error);

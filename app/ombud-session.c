@@ -19,6 +19,7 @@
 #include "ombud-sql.h"
 #include "ombud-store.h"
 #include "ombud-sync-enrol.h"
+#include "ombud-sync-guard.h"
 #include "ombud-sync-state.h"
 
 struct _OmbudSession
@@ -82,6 +83,7 @@ typedef enum {
   JOB_WRITE,
   JOB_CREATE,
   JOB_UNLOCK,
+  JOB_UNLOCK_SYNC,
   JOB_LOCK,
   JOB_ENROL,
   JOB_SYNC,
@@ -277,6 +279,31 @@ worker_sync (OmbudSession  *self,
   return ok;
 }
 
+/* PROTOCOL.md §10.4: a profile locked for want of a sync asks the office
+ * for its share, unlocks, and syncs at once so that its unsynced edits go
+ * out.  A sync that fails after that leaves it unlocked: the scheduler
+ * tries again. */
+static gboolean
+worker_unlock_syncing (OmbudSession  *self,
+                       Job           *job,
+                       GError       **error)
+{
+  g_autoptr(GError) sync_error = NULL;
+
+  if (self->caseload != NULL)
+    return TRUE;
+  if (!ombud_sync_guard_fetch_share (self->store, job->secret, job->cancellable, error)
+      || !worker_unlock (self, job, error))
+    return FALSE;
+  if (!worker_sync (self, job, &sync_error)
+      && g_error_matches (sync_error, OMBUD_SYNC_ERROR, OMBUD_SYNC_ERROR_REVOKED))
+    {
+      g_propagate_error (error, g_steal_pointer (&sync_error));
+      return FALSE;
+    }
+  return TRUE;
+}
+
 static gboolean
 worker_enrol (OmbudSession  *self,
               Job           *job,
@@ -332,6 +359,9 @@ worker_run (OmbudSession *self,
       case JOB_CREATE:
       case JOB_UNLOCK:
         ok = worker_unlock (self, job, &error);
+        break;
+      case JOB_UNLOCK_SYNC:
+        ok = worker_unlock_syncing (self, job, &error);
         break;
       case JOB_LOCK:
         close_profile (self);
@@ -473,7 +503,8 @@ job_finish_in_caller (gpointer data)
 
   if (job->task == NULL)
     return G_SOURCE_REMOVE;
-  if (job->error == NULL && stale && (job->kind == JOB_UNLOCK || job->kind == JOB_CREATE))
+  if (job->error == NULL && stale
+      && (job->kind == JOB_UNLOCK || job->kind == JOB_UNLOCK_SYNC || job->kind == JOB_CREATE))
     g_set_error_literal (&job->error, OMBUD_SESSION_ERROR, OMBUD_SESSION_ERROR_LOCKED,
                          "The profile was locked again");
   if (job->recovery_key != NULL)
@@ -742,6 +773,24 @@ gboolean
 ombud_session_unlock_finish (OmbudSession  *self,
                              GAsyncResult  *result,
                              GError       **error)
+{
+  return finish_boolean (self, result, error);
+}
+
+void
+ombud_session_unlock_by_syncing_async (OmbudSession        *self,
+                                       const char          *passphrase,
+                                       GCancellable        *cancellable,
+                                       GAsyncReadyCallback  callback,
+                                       gpointer             user_data)
+{
+  push_unlock (self, JOB_UNLOCK_SYNC, passphrase, cancellable, callback, user_data);
+}
+
+gboolean
+ombud_session_unlock_by_syncing_finish (OmbudSession  *self,
+                                        GAsyncResult  *result,
+                                        GError       **error)
 {
   return finish_boolean (self, result, error);
 }

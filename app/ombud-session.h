@@ -71,6 +71,17 @@ void          ombud_session_unlock_async    (OmbudSession         *self,
 gboolean      ombud_session_unlock_finish   (OmbudSession         *self,
                                              GAsyncResult         *result,
                                              GError              **error);
+/* A profile that said OMBUD_STORE_ERROR_STALE: asks the office for its
+ * share, unlocks and syncs (PROTOCOL.md §10.4).  Fails with the sync's
+ * error when the office cannot give it (OFFLINE, REVOKED: then wiped). */
+void          ombud_session_unlock_by_syncing_async  (OmbudSession         *self,
+                                                      const char           *passphrase,
+                                                      GCancellable         *cancellable,
+                                                      GAsyncReadyCallback   callback,
+                                                      gpointer              user_data);
+gboolean      ombud_session_unlock_by_syncing_finish (OmbudSession         *self,
+                                                      GAsyncResult         *result,
+                                                      GError              **error);
 /* Locks now as far as the window is concerned (unlocked turns FALSE, a
  * running sync is cancelled, reads still queued fail with LOCKED); writes
  * already asked for are still saved before the keys are wiped. */

@@ -95,6 +95,12 @@ struct _OmbudOfficeBackendClass {
   gboolean  (*put_blob) (OmbudOfficeBackend *self, const char *name, GBytes *blob, GError **error);
   /* *blob = NULL when there is none by that name. */
   gboolean  (*get_blob) (OmbudOfficeBackend *self, const char *name, GBytes **blob, GError **error);
+
+  /* §10.4.  new_share is kept only when the device has no guard row yet. */
+  gboolean  (*put_guard_key) (OmbudOfficeBackend *self, guint64 device_id, const guint8 *guard_pk,
+                              const guint8 *new_share, GError **error);
+  gboolean  (*get_guard)     (OmbudOfficeBackend *self, guint64 device_id, guint8 *guard_pk,
+                              guint8 *share, gboolean *found, GError **error);
 };
 
 /* The SQLite backend (ombud-office-sqlite.c). */

@@ -10,6 +10,8 @@
 
 #include "ombud-office-backend-private.h"
 
+#include <sodium.h>
+
 G_DEFINE_QUARK (ombud-office-backend-error-quark, ombud_office_backend_error)
 
 /* Device ids are u64 with the top bit clear, and 0 is nobody (PROTOCOL.md
@@ -605,4 +607,43 @@ ombud_office_backend_get_blob (OmbudOfficeBackend *self,
   if (!self->klass->get_blob (self, name, &blob, error))
     return NULL;
   return blob;
+}
+
+/* ---- guards (§10.4) ---- */
+
+gboolean
+ombud_office_backend_put_guard_key (OmbudOfficeBackend *self,
+                                    guint64             device_id,
+                                    const guint8       *guard_pk,
+                                    GError            **error)
+{
+  guint8 share[32];
+  gboolean ok;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (device_id > 0 && device_id <= G_MAXINT64, FALSE);
+  g_return_val_if_fail (guard_pk != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  randombytes_buf (share, sizeof share);
+  ok = self->klass->put_guard_key (self, device_id, guard_pk, share, error);
+  sodium_memzero (share, sizeof share);
+  return ok;
+}
+
+gboolean
+ombud_office_backend_get_guard (OmbudOfficeBackend *self,
+                                guint64             device_id,
+                                guint8             *guard_pk,
+                                guint8             *share,
+                                gboolean           *found,
+                                GError            **error)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (device_id > 0 && device_id <= G_MAXINT64, FALSE);
+  g_return_val_if_fail (guard_pk != NULL && share != NULL && found != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  *found = FALSE;
+  return self->klass->get_guard (self, device_id, guard_pk, share, found, error);
 }

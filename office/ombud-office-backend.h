@@ -282,6 +282,22 @@ GBytes    *ombud_office_backend_get_blob (OmbudOfficeBackend *self,
                                           const char         *name,
                                           GError            **error);
 
+/* PROTOCOL.md §10.4: a device's guard public key (32 bytes) and the share
+ * (32 bytes) the office seals to it.  The share is made with the first
+ * guard key the device registers and kept from then on; a later guard key
+ * replaces the earlier one.  get(): *found FALSE without error when the
+ * device has registered none. */
+gboolean   ombud_office_backend_put_guard_key (OmbudOfficeBackend *self,
+                                               guint64             device_id,
+                                               const guint8       *guard_pk,
+                                               GError            **error);
+gboolean   ombud_office_backend_get_guard     (OmbudOfficeBackend *self,
+                                               guint64             device_id,
+                                               guint8             *guard_pk,
+                                               guint8             *share,
+                                               gboolean           *found,
+                                               GError            **error);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (OmbudOfficeBackend, ombud_office_backend_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (OmbudOfficeOrg, ombud_office_org_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (OmbudOfficeDevice, ombud_office_device_free)

@@ -24,6 +24,7 @@
 #include "ombud-keyring.h"
 #include "ombud-office-digest.h"
 #include "ombud-office-escrow.h"
+#include "ombud-office-guard.h"
 #include "ombud-office-keybundle.h"
 #include "ombud-seal.h"
 #include "ombud-sync-message.h"
@@ -865,6 +866,7 @@ serve_devices_over_time (SyncCall *call)
   g_autoptr(GError) error = NULL;
 
   if (ombud_office_key_bundle_serve (call->backend, call->device, call->request, call->response, &error)
+      && ombud_office_guard_serve (call->backend, call->device, call->request, call->response, &error)
       && ombud_office_escrow_serve (call->backend, call->org->org_id, call->device, call->request, call->response,
                                     &error)
       && ombud_office_check_holds (call->backend, call->device, call->request, call->response, &call->own_too,

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ombud-office-guard.h"
 #include "ombud-office-handler.h"
 #include "ombud-office-server.h"
 
@@ -53,6 +54,7 @@ typedef enum {
   ROUTE_HEALTH,
   ROUTE_ENROL,
   ROUTE_SYNC,
+  ROUTE_SHARE,
 } Route;
 
 typedef struct {
@@ -234,6 +236,8 @@ request_new (struct MHD_Connection *connection,
     req->route = ROUTE_ENROL;
   else if (strcmp (url, "/v1/sync") == 0)
     req->route = ROUTE_SYNC;
+  else if (strcmp (url, "/v1/share") == 0)
+    req->route = ROUTE_SHARE;
   return req;
 }
 
@@ -397,6 +401,8 @@ dispatch (OmbudOfficeServer     *self,
   body = g_byte_array_free_to_bytes (g_steal_pointer (&req->body));
   if (req->route == ROUTE_ENROL)
     out = ombud_office_handle_enrol (backend, body, self->now_ms (self->clock_data), &status, &req->outcome);
+  else if (req->route == ROUTE_SHARE)
+    out = ombud_office_handle_share (backend, body, &status, &req->outcome);
   else
     out = ombud_office_handle_sync (backend, body, self->now_ms (self->clock_data), &status, &req->outcome);
   return_backend (self, backend);

@@ -128,15 +128,18 @@ static const char schema_v2_sql[] =
   "  at_ms   INTEGER NOT NULL) WITHOUT ROWID;"
   "PRAGMA user_version = 2;";
 
-/* Version 3 (sync/PROTOCOL.md §9.5, §10.2):
- * - shredded_changeset: the id and author of each changeset shredding
- *   deleted.  A device's divergence digest counts the changesets of its
- *   own that the office took; these were taken, so the office's answer
- *   goes on counting them and their authors need not resync.
+/* Version 3:
+ * - shredded_changeset (PROTOCOL.md §9.5, §10.2): the id and author of each
+ *   changeset shredding deleted.  A device's divergence digest counts the
+ *   changesets of its own that the office took; these were taken, so the
+ *   office's answer goes on counting them and their authors need not resync.
  * - changeset_by_author: that answer reads one device's changesets only.
- * - redelivery.to_authors: set when the case goes back to an ombud who had
- *   it before, whose devices purged it: they get their own changesets of
- *   it again as well (otherwise a device never gets its own). */
+ * - redelivery.to_authors (§9.1): set when the case goes back to an ombud who
+ *   had it before, whose devices purged it: they get their own changesets
+ *   of it again as well (otherwise a device never gets its own).
+ * - device_guard (§10.4): per device, the guard public key it registered
+ *   and the share the office seals to it in every answer, so that a laptop
+ *   that stops syncing locks its replica after stale_days. */
 static const char schema_v3_sql[] =
   "CREATE TABLE shredded_changeset ("
   "  changeset_id BLOB PRIMARY KEY CHECK (length (changeset_id) = 16),"
@@ -144,6 +147,10 @@ static const char schema_v3_sql[] =
   "CREATE INDEX shredded_changeset_by_author ON shredded_changeset (author);"
   "CREATE INDEX changeset_by_author ON changeset (author);"
   "ALTER TABLE redelivery ADD COLUMN to_authors INTEGER NOT NULL DEFAULT 0;"
+  "CREATE TABLE device_guard ("
+  "  device_id INTEGER PRIMARY KEY REFERENCES device (device_id),"
+  "  guard_pk  BLOB NOT NULL CHECK (length (guard_pk) = 32),"
+  "  share     BLOB NOT NULL CHECK (length (share) = 32));"
   "PRAGMA user_version = 3;";
 
 #define DEVICE_COLUMNS \
@@ -214,6 +221,8 @@ typedef enum {
   STMT_CHANGESET_LAST_SEQ,
   STMT_BLOB_UPSERT,
   STMT_BLOB_SELECT,
+  STMT_GUARD_UPSERT,
+  STMT_GUARD_SELECT,
   STMT_CHANGESET_AUTHORED_IDS,
   STMT_FORMER_ADD,
   STMT_FORMER_CLEAR,
@@ -293,6 +302,11 @@ static const char * const stmt_sql[N_STMTS] = {
   [STMT_BLOB_UPSERT] =
     "INSERT INTO blob (name, body) VALUES (?1, ?2) ON CONFLICT (name) DO UPDATE SET body = excluded.body",
   [STMT_BLOB_SELECT] = "SELECT body FROM blob WHERE name = ?1",
+  /* A new guard key keeps the device's share: it is made once. */
+  [STMT_GUARD_UPSERT] =
+    "INSERT INTO device_guard (device_id, guard_pk, share) VALUES (?1, ?2, ?3) "
+    "ON CONFLICT (device_id) DO UPDATE SET guard_pk = excluded.guard_pk",
+  [STMT_GUARD_SELECT] = "SELECT guard_pk, share FROM device_guard WHERE device_id = ?1",
   /* PROTOCOL.md §10.2: what a device's digest counts, everything it wrote
    * that is stored here.  Not what was routed to it: routes change, and
    * what a pull sent depends on the routes at that pull. */
@@ -1765,6 +1779,54 @@ sqlite_get_blob (OmbudOfficeBackend *backend,
   return TRUE;
 }
 
+/* ---- guards (§10.4) ---- */
+
+static gboolean
+sqlite_put_guard_key (OmbudOfficeBackend *backend,
+                      guint64             device_id,
+                      const guint8       *guard_pk,
+                      const guint8       *new_share,
+                      GError            **error)
+{
+  OmbudOfficeSqlite *self = SQL (backend);
+  const char *what = "Storing a guard key";
+  g_autoptr(OfficeStmt) stmt = stmt_get (self, STMT_GUARD_UPSERT, error);
+
+  if (stmt == NULL)
+    return FALSE;
+  if (!(bind_int (stmt, 1, (gint64) device_id) && bind_blob (stmt, 2, guard_pk, 32)
+        && bind_blob (stmt, 3, new_share, 32)))
+    return bind_fail (self, what, error);
+  return step_done (self, stmt, what, error);
+}
+
+static gboolean
+sqlite_get_guard (OmbudOfficeBackend *backend,
+                  guint64             device_id,
+                  guint8             *guard_pk,
+                  guint8             *share,
+                  gboolean           *found,
+                  GError            **error)
+{
+  OmbudOfficeSqlite *self = SQL (backend);
+  const char *what = "Reading a guard";
+  g_autoptr(OfficeStmt) stmt = stmt_get (self, STMT_GUARD_SELECT, error);
+
+  if (stmt == NULL)
+    return FALSE;
+  if (!bind_int (stmt, 1, (gint64) device_id))
+    return bind_fail (self, what, error);
+  if (!step_row (self, stmt, found, what, error))
+    return FALSE;
+  if (*found && !(column_fixed (stmt, 0, guard_pk, 32) && column_fixed (stmt, 1, share, 32)))
+    {
+      g_set_error (error, OMBUD_OFFICE_BACKEND_ERROR, OMBUD_OFFICE_BACKEND_ERROR_FAILED,
+                   "%s: the row is damaged", what);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 /* ---- opening ---- */
 
 static void
@@ -2067,4 +2129,6 @@ static const OmbudOfficeBackendClass sqlite_class = {
   .list_authored_ids = sqlite_list_authored_ids,
   .put_blob = sqlite_put_blob,
   .get_blob = sqlite_get_blob,
+  .put_guard_key = sqlite_put_guard_key,
+  .get_guard = sqlite_get_guard,
 };

@@ -20,6 +20,7 @@
 
 #include "ombud-identity.h"
 #include "ombud-office-backend.h"
+#include "ombud-office-guard.h"
 #include "ombud-office-handler.h"
 #include "ombud-office-server.h"
 
@@ -546,10 +547,13 @@ cmd_serve (const Command  *command,
   g_autofree char *listen_addr = NULL;
   g_autofree char *cert = NULL;
   g_autofree char *key = NULL;
+  int stale_days = -1;
   const GOptionEntry entries[] = {
     { "listen", 0, 0, G_OPTION_ARG_STRING, &listen_addr, "Where to listen, e.g. 127.0.0.1:8443", "ADDR:PORT" },
     { "tls-cert", 0, 0, G_OPTION_ARG_FILENAME, &cert, "TLS certificate chain (PEM)", "FILE" },
     { "tls-key", 0, 0, G_OPTION_ARG_FILENAME, &key, "Its private key (PEM)", "FILE" },
+    { "stale-days", 0, 0, G_OPTION_ARG_INT, &stale_days,
+      "Lock a laptop's replica after N days without a sync (1-3650; kept until changed; default 30)", "N" },
     G_OPTION_ENTRY_NULL
   };
   g_autoptr(OmbudOfficeServer) server = NULL;
@@ -562,6 +566,17 @@ cmd_serve (const Command  *command,
     return fail (error);
   if (listen_addr == NULL)
     return fail (g_error_new (OFFICE_CLI_ERROR, OFFICE_CLI_ERROR_USAGE, "serve needs --listen ADDR:PORT"));
+  if (stale_days != -1 && (stale_days < 1 || stale_days > OMBUD_OFFICE_STALE_DAYS_MAX))
+    return fail (g_error_new (OFFICE_CLI_ERROR, OFFICE_CLI_ERROR_USAGE,
+                              "--stale-days takes 1 to %d days", OMBUD_OFFICE_STALE_DAYS_MAX));
+  /* An organisation-wide setting, kept in the office store (§10.4). */
+  if (stale_days != -1)
+    {
+      g_autoptr(OmbudOfficeBackend) backend = open_office (&error);
+
+      if (backend == NULL || !ombud_office_guard_set_stale_days (backend, (guint) stale_days, &error))
+        return fail (error);
+    }
 
   server = ombud_office_server_new (data_dir, listen_addr, cert, key, &error);
   if (server == NULL && error->domain == OMBUD_OFFICE_BACKEND_ERROR)
@@ -607,7 +622,7 @@ static const Command commands[] = {
     "Makes a one-time code with which a new laptop enrols.", cmd_invite },
   { "devices", "[--json]", "Lists the enrolled laptops.", cmd_devices },
   { "revoke", "DEVICE", "Shuts a laptop out; it is told to wipe its replica at its next contact.", cmd_revoke },
-  { "serve", "--listen ADDR:PORT [--tls-cert FILE --tls-key FILE]",
+  { "serve", "--listen ADDR:PORT [--tls-cert FILE --tls-key FILE] [--stale-days N]",
     "Answers the laptops until SIGINT or SIGTERM.", cmd_serve },
 };
 

@@ -8,6 +8,12 @@
  * Argon2id costs and the database salt are bound in as associated data, and
  * an unkeyed hash over every field tells a damaged file from a wrong
  * passphrase.
+ *
+ * A guarded key file (PROTOCOL.md §10.4) wraps the database key under
+ * BLAKE2b-256(key = passphrase-derived key, "ombud-guard-v1" ‖ share), the
+ * share being what the office hands a confirmed laptop: without it the
+ * passphrase alone opens nothing.  Whether a file is guarded is bound into
+ * the associated data, so that flag cannot be flipped unnoticed.
  */
 #include "ombud-keyfile.h"
 
@@ -29,6 +35,7 @@ typedef struct {
   guint8 db_salt[OMBUD_KEYFILE_SALT_BYTES];
   guint8 nonce[NONCE_BYTES];
   guint8 wrapped[WRAPPED_BYTES];
+  gboolean guarded;
 } WrappedKey;
 
 const OmbudKdfLimits *
@@ -49,6 +56,7 @@ associated_data (const WrappedKey *w,
 {
   memset (ad, 0, 64);
   memcpy (ad, "ombud-key-v1", 12);
+  ad[12] = w->guarded ? 1 : 0;
   for (int i = 0; i < 8; i++)
     {
       ad[16 + i] = (w->limits.opslimit >> (8 * i)) & 0xff;
@@ -166,6 +174,7 @@ load (const char  *path,
       || w->limits.memlimit > G_MAXSIZE / 2)
     goto damaged;
 
+  w->guarded = g_key_file_get_boolean (kf, GROUP, "Guarded", NULL);
   check_value (w, expected);
   if (sodium_memcmp (check, expected, CHECK_BYTES) != 0)
     goto damaged;
@@ -197,6 +206,8 @@ save (const char        *path,
   set_bytes (kf, "Nonce", w->nonce, sizeof w->nonce);
   set_bytes (kf, "WrappedKey", w->wrapped, sizeof w->wrapped);
   set_bytes (kf, "Check", check, sizeof check);
+  if (w->guarded)
+    g_key_file_set_boolean (kf, GROUP, "Guarded", TRUE);
   data = g_key_file_to_data (kf, &len, NULL);
 
   /* Durable before we return: the passphrase change or the new profile is
@@ -206,51 +217,111 @@ save (const char        *path,
                                    0600, error);
 }
 
+/* The key the database key is wrapped under: the passphrase-derived key,
+ * or for a guarded file that key bound to the office's share. */
+static OmbudSecret *
+wrapping_key (OmbudSecret   *kek,
+              const guint8  *share)
+{
+  static const char label[] = "ombud-guard-v1";
+  OmbudSecret *wk;
+  crypto_generichash_state st;
+
+  if (share == NULL)
+    {
+      wk = ombud_secret_new (KEY_BYTES);
+      memcpy (ombud_secret_get_data (wk), ombud_secret_get_data (kek), KEY_BYTES);
+      return wk;
+    }
+  wk = ombud_secret_new (KEY_BYTES);
+  crypto_generichash_init (&st, ombud_secret_get_data (kek), KEY_BYTES, KEY_BYTES);
+  crypto_generichash_update (&st, (const guint8 *) label, sizeof label - 1);
+  crypto_generichash_update (&st, share, OMBUD_KEYFILE_SHARE_BYTES);
+  crypto_generichash_final (&st, ombud_secret_get_data (wk), KEY_BYTES);
+  sodium_memzero (&st, sizeof st);
+  return wk;
+}
+
+static void
+seal_key (WrappedKey    *w,
+          OmbudSecret   *kek,
+          const guint8  *share,
+          OmbudSecret   *key)
+{
+  g_autoptr(OmbudSecret) wk = wrapping_key (kek, share);
+  guint8 ad[64];
+
+  w->guarded = share != NULL;
+  randombytes_buf (w->nonce, sizeof w->nonce);
+  associated_data (w, ad);
+  crypto_aead_xchacha20poly1305_ietf_encrypt (w->wrapped, NULL, ombud_secret_get_data (key),
+                                              KEY_BYTES, ad, sizeof ad, NULL, w->nonce,
+                                              ombud_secret_get_data (wk));
+}
+
 static gboolean
 wrap (WrappedKey            *w,
       const char            *passphrase,
       const OmbudKdfLimits  *limits,
       OmbudSecret           *key,
+      const guint8          *share,
+      OmbudSecret          **out_kek,
       GError               **error)
 {
   g_autoptr(OmbudSecret) kek = NULL;
-  guint8 ad[64];
 
   w->limits = *limits;
   randombytes_buf (w->pw_salt, sizeof w->pw_salt);
-  randombytes_buf (w->nonce, sizeof w->nonce);
   kek = derive_kek (passphrase, w->pw_salt, limits, error);
   if (kek == NULL)
     return FALSE;
-  associated_data (w, ad);
-  crypto_aead_xchacha20poly1305_ietf_encrypt (w->wrapped, NULL, ombud_secret_get_data (key),
-                                              KEY_BYTES, ad, sizeof ad, NULL, w->nonce,
-                                              ombud_secret_get_data (kek));
+  seal_key (w, kek, share, key);
+  if (out_kek)
+    *out_kek = g_steal_pointer (&kek);
   return TRUE;
 }
 
 static OmbudSecret *
-unwrap (const WrappedKey  *w,
-        const char        *passphrase,
-        GError           **error)
+unwrap_with (const WrappedKey  *w,
+             OmbudSecret       *kek,
+             const guint8      *share,
+             GError           **error)
 {
-  g_autoptr(OmbudSecret) kek = derive_kek (passphrase, w->pw_salt, &w->limits, error);
+  g_autoptr(OmbudSecret) wk = NULL;
   g_autoptr(OmbudSecret) key = NULL;
   guint8 ad[64];
 
-  if (kek == NULL)
-    return NULL;
+  if (w->guarded && share == NULL)
+    {
+      g_set_error_literal (error, OMBUD_KEYFILE_ERROR, OMBUD_KEYFILE_ERROR_GUARDED,
+                           "the key file opens only with the office's share");
+      return NULL;
+    }
+  wk = wrapping_key (kek, w->guarded ? share : NULL);
   associated_data (w, ad);
   key = ombud_secret_new (KEY_BYTES);
   if (crypto_aead_xchacha20poly1305_ietf_decrypt (ombud_secret_get_data (key), NULL, NULL,
                                                   w->wrapped, sizeof w->wrapped, ad, sizeof ad,
-                                                  w->nonce, ombud_secret_get_data (kek)) != 0)
+                                                  w->nonce, ombud_secret_get_data (wk)) != 0)
     {
       g_set_error_literal (error, OMBUD_KEYFILE_ERROR, OMBUD_KEYFILE_ERROR_WRONG_PASSPHRASE,
                            "wrong passphrase");
       return NULL;
     }
   return g_steal_pointer (&key);
+}
+
+static OmbudSecret *
+unwrap (const WrappedKey  *w,
+        const char        *passphrase,
+        const guint8      *share,
+        GError           **error)
+{
+  g_autoptr(OmbudSecret) kek = derive_kek (passphrase, w->pw_salt, &w->limits, error);
+
+  if (kek == NULL)
+    return NULL;
+  return unwrap_with (w, kek, share, error);
 }
 
 gboolean
@@ -261,13 +332,31 @@ ombud_keyfile_write (const char            *path,
                      const guint8          *database_salt,
                      GError               **error)
 {
+  return ombud_keyfile_write_full (path, passphrase, limits, key, database_salt, NULL, NULL, error);
+}
+
+gboolean
+ombud_keyfile_write_full (const char            *path,
+                          const char            *passphrase,
+                          const OmbudKdfLimits  *limits,
+                          OmbudSecret           *key,
+                          const guint8          *database_salt,
+                          const guint8          *share,
+                          OmbudSecret          **out_kek,
+                          GError               **error)
+{
+  g_autoptr(OmbudSecret) kek = NULL;
   WrappedKey w = { 0 };
 
   g_return_val_if_fail (ombud_secret_get_size (key) == KEY_BYTES, FALSE);
 
   memcpy (w.db_salt, database_salt, sizeof w.db_salt);
-  return wrap (&w, passphrase, limits ? limits : ombud_kdf_limits_default (), key, error)
-         && save (path, &w, error);
+  if (!wrap (&w, passphrase, limits ? limits : ombud_kdf_limits_default (), key, share, &kek, error)
+      || !save (path, &w, error))
+    return FALSE;
+  if (out_kek)
+    *out_kek = g_steal_pointer (&kek);
+  return TRUE;
 }
 
 gboolean
@@ -283,7 +372,7 @@ ombud_keyfile_unwrap (const char      *path,
 
   if (!load (path, &w, error))
     return FALSE;
-  key = unwrap (&w, passphrase, error);
+  key = unwrap (&w, passphrase, NULL, error);
   if (key == NULL)
     return FALSE;
 
@@ -295,22 +384,99 @@ ombud_keyfile_unwrap (const char      *path,
   return TRUE;
 }
 
-gboolean
-ombud_keyfile_rewrap (const char  *path,
-                      const char  *old_passphrase,
-                      const char  *new_passphrase,
+OmbudSecret *
+ombud_keyfile_derive (const char  *path,
+                      const char  *passphrase,
+                      gboolean    *out_guarded,
                       GError     **error)
+{
+  WrappedKey w;
+
+  if (!load (path, &w, error))
+    return NULL;
+  if (out_guarded)
+    *out_guarded = w.guarded;
+  return derive_kek (passphrase, w.pw_salt, &w.limits, error);
+}
+
+gboolean
+ombud_keyfile_unwrap_with (const char      *path,
+                           OmbudSecret     *kek,
+                           const guint8    *share,
+                           OmbudSecret    **out_key,
+                           guint8          *out_database_salt,
+                           OmbudKdfLimits  *out_limits,
+                           GError         **error)
+{
+  WrappedKey w;
+  OmbudSecret *key;
+
+  if (!load (path, &w, error))
+    return FALSE;
+  key = unwrap_with (&w, kek, share, error);
+  if (key == NULL)
+    return FALSE;
+  *out_key = key;
+  if (out_database_salt)
+    memcpy (out_database_salt, w.db_salt, sizeof w.db_salt);
+  if (out_limits)
+    *out_limits = w.limits;
+  return TRUE;
+}
+
+gboolean
+ombud_keyfile_guard (const char    *path,
+                     OmbudSecret   *kek,
+                     const guint8  *share,
+                     GError       **error)
 {
   g_autoptr(OmbudSecret) key = NULL;
   WrappedKey w;
 
   if (!load (path, &w, error))
     return FALSE;
-  key = unwrap (&w, old_passphrase, error);
+  if (w.guarded)
+    return TRUE;
+  key = unwrap_with (&w, kek, NULL, error);
+  if (key == NULL)
+    return FALSE;
+  /* The same salt and costs: the passphrase-derived key stays the one the
+   * guard file is sealed under. */
+  seal_key (&w, kek, share, key);
+  return save (path, &w, error);
+}
+
+gboolean
+ombud_keyfile_rewrap (const char  *path,
+                      const char  *old_passphrase,
+                      const char  *new_passphrase,
+                      GError     **error)
+{
+  return ombud_keyfile_rewrap_full (path, old_passphrase, new_passphrase, NULL, NULL, error);
+}
+
+gboolean
+ombud_keyfile_rewrap_full (const char    *path,
+                           const char    *old_passphrase,
+                           const char    *new_passphrase,
+                           const guint8  *share,
+                           OmbudSecret  **out_new_kek,
+                           GError       **error)
+{
+  g_autoptr(OmbudSecret) key = NULL;
+  g_autoptr(OmbudSecret) kek = NULL;
+  WrappedKey w;
+
+  if (!load (path, &w, error))
+    return FALSE;
+  key = unwrap (&w, old_passphrase, share, error);
   if (key == NULL)
     return FALSE;
   /* The recorded costs stay: they were chosen for this profile at creation. */
-  if (!wrap (&w, new_passphrase, &w.limits, key, error))
+  if (!wrap (&w, new_passphrase, &w.limits, key, w.guarded ? share : NULL, &kek, error)
+      || !save (path, &w, error))
     return FALSE;
-  return save (path, &w, error);
+  if (out_new_kek)
+    *out_new_kek = g_steal_pointer (&kek);
+  return TRUE;
 }

@@ -18,6 +18,7 @@ typedef enum {
   OMBUD_KEYFILE_ERROR_UNSUPPORTED_VERSION,  /* written by a newer Ombud */
   OMBUD_KEYFILE_ERROR_NOT_FOUND,
   OMBUD_KEYFILE_ERROR_FAILED,
+  OMBUD_KEYFILE_ERROR_GUARDED,              /* guarded: needs the office's share too */
 } OmbudKeyfileError;
 
 /* Argon2id costs, recorded in the key file beside the wrapped key. */
@@ -27,6 +28,7 @@ typedef struct {
 } OmbudKdfLimits;
 
 #define OMBUD_KEYFILE_SALT_BYTES 16
+#define OMBUD_KEYFILE_SHARE_BYTES 32
 
 GQuark                ombud_keyfile_error_quark  (void);
 
@@ -50,5 +52,48 @@ gboolean ombud_keyfile_rewrap  (const char            *path,
                                 const char            *old_passphrase,
                                 const char            *new_passphrase,
                                 GError               **error);
+
+/* share NULL: an unguarded file.  out_kek (may be NULL) gets the
+ * passphrase-derived key the file was written with. */
+gboolean ombud_keyfile_write_full (const char            *path,
+                                   const char            *passphrase,
+                                   const OmbudKdfLimits  *limits,
+                                   OmbudSecret           *key,
+                                   const guint8          *database_salt,
+                                   const guint8          *share,
+                                   OmbudSecret          **out_kek,
+                                   GError               **error);
+
+/* The passphrase-derived key (no check of the passphrase: for a guarded
+ * file only the guard file or the share can tell). */
+OmbudSecret *ombud_keyfile_derive (const char          *path,
+                                   const char          *passphrase,
+                                   gboolean            *out_guarded,
+                                   GError             **error);
+
+/* Unwraps with the passphrase-derived key, and the share if guarded. */
+gboolean ombud_keyfile_unwrap_with (const char         *path,
+                                    OmbudSecret        *kek,
+                                    const guint8       *share,
+                                    OmbudSecret       **out_key,
+                                    guint8             *out_database_salt,
+                                    OmbudKdfLimits     *out_limits,
+                                    GError            **error);
+
+/* Rewrites an unguarded key file guarded under share, with the same salt
+ * and costs (so kek stays its passphrase-derived key).  A guarded one stays
+ * as it is. */
+gboolean ombud_keyfile_guard       (const char         *path,
+                                    OmbudSecret        *kek,
+                                    const guint8       *share,
+                                    GError            **error);
+
+/* As ombud_keyfile_rewrap; a guarded file needs share. */
+gboolean ombud_keyfile_rewrap_full (const char         *path,
+                                    const char         *old_passphrase,
+                                    const char         *new_passphrase,
+                                    const guint8       *share,
+                                    OmbudSecret       **out_new_kek,
+                                    GError            **error);
 
 G_END_DECLS

@@ -5,6 +5,9 @@
  * A profile folder holds ombud.key (the wrapped database key), ombud.db and
  * its WAL (every page sealed by the encrypting VFS) and ombud.lock, held
  * while the store is unlocked so that two processes never write one profile.
+ * Once the office has handed out a share, ombud.guard (ombud-guard.c) too:
+ * the key file then opens only with it, and unlocking past the deadline
+ * erases it (PROTOCOL.md §10.4).
  */
 #include "ombud-store.h"
 
@@ -16,6 +19,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include "ombud-guard.h"
 #include "ombud-migrations.h"
 #include "ombud-secret.h"
 #include "ombud-vfs.h"
@@ -33,6 +37,9 @@ struct _OmbudStore {
   OmbudVfs  *vfs;
   sqlite3   *db;
   int        lock_fd;
+  OmbudSecret *kek;        /* the passphrase-derived key, while unlocked */
+  OmbudStoreClock clock;
+  gpointer   clock_data;
 };
 
 G_DEFINE_FINAL_TYPE (OmbudStore, ombud_store, G_TYPE_OBJECT)
@@ -52,6 +59,7 @@ typedef struct {
   OmbudVfs *vfs;
   sqlite3  *db;
   int       lock_fd;
+  OmbudSecret *kek;
 } Opened;
 
 static void
@@ -64,6 +72,7 @@ opened_free (Opened *o)
   g_clear_pointer (&o->vfs, ombud_vfs_free);
   if (o->lock_fd >= 0)
     close (o->lock_fd);
+  g_clear_pointer (&o->kek, ombud_secret_free);
   g_free (o);
 }
 
@@ -92,6 +101,18 @@ propagate (GError **error,
         case OMBUD_KEYFILE_ERROR_UNSUPPORTED_VERSION: code = OMBUD_STORE_ERROR_UNSUPPORTED_VERSION; break;
         case OMBUD_KEYFILE_ERROR_NOT_FOUND: code = OMBUD_STORE_ERROR_NO_PROFILE; break;
         case OMBUD_KEYFILE_ERROR_FAILED: break;
+        case OMBUD_KEYFILE_ERROR_GUARDED: code = OMBUD_STORE_ERROR_STALE; break;
+        }
+    }
+  else if (src->domain == OMBUD_GUARD_ERROR)
+    {
+      switch ((OmbudGuardError) src->code)
+        {
+        case OMBUD_GUARD_ERROR_WRONG_PASSPHRASE: code = OMBUD_STORE_ERROR_WRONG_PASSPHRASE; break;
+        case OMBUD_GUARD_ERROR_CORRUPTED: code = OMBUD_STORE_ERROR_CORRUPTED; break;
+        case OMBUD_GUARD_ERROR_NOT_FOUND: code = OMBUD_STORE_ERROR_CORRUPTED; break;
+        case OMBUD_GUARD_ERROR_UNSUPPORTED_VERSION: code = OMBUD_STORE_ERROR_UNSUPPORTED_VERSION; break;
+        case OMBUD_GUARD_ERROR_FAILED: break;
         }
     }
   else if (src->domain == OMBUD_VFS_ERROR)
@@ -184,13 +205,95 @@ open_database (const char    *dir,
   return g_steal_pointer (&o);
 }
 
+/* A passphrase change writes the new guard beside the old one first
+ * (ombud.guard.new), then the key file, then renames: a crash in between
+ * leaves the new guard to be found here under the new passphrase. */
+static OmbudGuard *
+load_guard (const char   *dir,
+            OmbudSecret  *kek,
+            GError      **error)
+{
+  g_autofree char *path = profile_path (dir, OMBUD_GUARD_FILE);
+  g_autofree char *next = g_strconcat (path, ".new", NULL);
+  GError *local_error = NULL;
+  OmbudGuard *guard = ombud_guard_load (path, kek, &local_error);
+
+  if (guard == NULL && g_file_test (next, G_FILE_TEST_EXISTS)
+      && (guard = ombud_guard_load (next, kek, NULL)) != NULL)
+    {
+      g_clear_error (&local_error);
+      g_rename (next, path);
+    }
+  if (guard == NULL)
+    g_propagate_error (error, local_error);
+  return guard;
+}
+
+/* PROTOCOL.md §10.4: past the deadline the share goes from the guard file
+ * (durably) and the profile stays shut until a sync brings it again. */
+static gboolean
+check_deadline (const char   *dir,
+                OmbudSecret  *kek,
+                OmbudGuard   *guard,
+                gint64        now,
+                GError      **error)
+{
+  g_autofree char *path = profile_path (dir, OMBUD_GUARD_FILE);
+
+  if (!ombud_guard_is_stale (guard, now))
+    return TRUE;
+  if (guard->has_share)
+    {
+      sodium_memzero (guard->share, sizeof guard->share);
+      guard->has_share = FALSE;
+      if (!ombud_guard_save (path, kek, guard, error))
+        return FALSE;
+    }
+  g_set_error (error, OMBUD_STORE_ERROR, OMBUD_STORE_ERROR_STALE,
+               "This laptop has not synced with the office for %" G_GINT64_FORMAT " days; "
+               "its cases stay locked until it syncs again",
+               ombud_guard_days_since (guard, now));
+  return FALSE;
+}
+
+static OmbudSecret *
+unwrap_key (const char   *dir,
+            const char   *passphrase,
+            gint64        now,
+            guint8       *salt,
+            OmbudSecret **out_kek,
+            GError      **error)
+{
+  g_autofree char *key_path = profile_path (dir, KEY_NAME);
+  g_autoptr(OmbudSecret) kek = NULL;
+  g_autoptr(OmbudGuard) guard = NULL;
+  OmbudSecret *key = NULL;
+  gboolean guarded = FALSE;
+
+  kek = ombud_keyfile_derive (key_path, passphrase, &guarded, error);
+  if (kek == NULL)
+    return NULL;
+  if (guarded)
+    {
+      guard = load_guard (dir, kek, error);
+      if (guard == NULL || !check_deadline (dir, kek, guard, now, error))
+        return NULL;
+    }
+  if (!ombud_keyfile_unwrap_with (key_path, kek, guard ? guard->share : NULL, &key, salt, NULL, error))
+    return NULL;
+  *out_kek = g_steal_pointer (&kek);
+  return key;
+}
+
 static Opened *
 open_profile (const char  *dir,
               const char  *passphrase,
+              gint64       now,
               GError     **error)
 {
   g_autofree char *key_path = profile_path (dir, KEY_NAME);
   g_autoptr(OmbudSecret) key = NULL;
+  g_autoptr(OmbudSecret) kek = NULL;
   guint8 salt[OMBUD_KEYFILE_SALT_BYTES];
   GError *local_error = NULL;
   Opened *o;
@@ -203,7 +306,7 @@ open_profile (const char  *dir,
       return NULL;
     }
   lock_fd = acquire_profile_lock (dir, &local_error);
-  if (lock_fd < 0 || !ombud_keyfile_unwrap (key_path, passphrase, &key, salt, NULL, &local_error))
+  if (lock_fd < 0 || (key = unwrap_key (dir, passphrase, now, salt, &kek, &local_error)) == NULL)
     {
       if (lock_fd >= 0)
         close (lock_fd);
@@ -214,6 +317,8 @@ open_profile (const char  *dir,
   sodium_memzero (salt, sizeof salt);
   if (o == NULL)
     propagate (error, local_error);
+  else
+    o->kek = g_steal_pointer (&kek);
   return o;
 }
 
@@ -224,6 +329,7 @@ install (OmbudStore *self,
   self->vfs = g_steal_pointer (&o->vfs);
   self->db = g_steal_pointer (&o->db);
   self->lock_fd = o->lock_fd;
+  self->kek = g_steal_pointer (&o->kek);
   o->lock_fd = -1;
   opened_free (o);
   ombud_secret_hold_core_dumps_off ();
@@ -422,7 +528,7 @@ ombud_store_create (OmbudStore            *self,
   /* The key file goes last: a profile with a key file is a complete one. */
   o = open_database (self->profile_dir, lock_fd, key, salt, TRUE, &local_error);
   if (o == NULL
-      || !ombud_keyfile_write (key_path, passphrase, limits, key, salt, &local_error))
+      || !ombud_keyfile_write_full (key_path, passphrase, limits, key, salt, NULL, &o->kek, &local_error))
     {
       if (o == NULL)
         close (lock_fd);
@@ -448,7 +554,7 @@ ombud_store_unlock (OmbudStore  *self,
     return TRUE;
   if (!check_passphrase (passphrase, error))
     return FALSE;
-  o = open_profile (self->profile_dir, passphrase, error);
+  o = open_profile (self->profile_dir, passphrase, ombud_store_now (self), error);
   if (o == NULL)
     return FALSE;
   install (self, o);
@@ -458,6 +564,7 @@ ombud_store_unlock (OmbudStore  *self,
 typedef struct {
   char *profile_dir;
   char *passphrase;  /* sodium_malloc'ed */
+  gint64 now;
 } UnlockData;
 
 static void
@@ -476,7 +583,7 @@ unlock_thread (GTask        *task,
 {
   UnlockData *data = task_data;
   GError *error = NULL;
-  Opened *o = open_profile (data->profile_dir, data->passphrase, &error);
+  Opened *o = open_profile (data->profile_dir, data->passphrase, data->now, &error);
 
   if (o == NULL)
     g_task_return_error (task, error);
@@ -508,6 +615,7 @@ ombud_store_unlock_async (OmbudStore          *self,
 
   data = g_new0 (UnlockData, 1);
   data->profile_dir = g_strdup (self->profile_dir);
+  data->now = ombud_store_now (self);
   len = strlen (passphrase) + 1;
   data->passphrase = sodium_malloc (len);
   memcpy (data->passphrase, passphrase, len);
@@ -550,8 +658,69 @@ ombud_store_lock (OmbudStore *self)
   g_clear_pointer (&self->vfs, ombud_vfs_free);
   close (self->lock_fd);
   self->lock_fd = -1;
+  g_clear_pointer (&self->kek, ombud_secret_free);
   ombud_secret_release_core_dumps ();
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_UNLOCKED]);
+}
+
+/* A guarded profile: the guard goes under the new passphrase too, written
+ * beside the old one first (see load_guard). */
+static gboolean
+change_guarded_passphrase (OmbudStore  *self,
+                           const char  *old_passphrase,
+                           const char  *new_passphrase,
+                           GError     **error)
+{
+  g_autofree char *key_path = profile_path (self->profile_dir, KEY_NAME);
+  g_autofree char *guard_path = profile_path (self->profile_dir, OMBUD_GUARD_FILE);
+  g_autofree char *next = g_strconcat (guard_path, ".new", NULL);
+  g_autoptr(OmbudSecret) kek = NULL;
+  g_autoptr(OmbudSecret) new_kek = NULL;
+  g_autoptr(OmbudGuard) guard = NULL;
+  g_autoptr(OmbudSecret) key = NULL;
+  guint8 salt[OMBUD_KEYFILE_SALT_BYTES];
+  OmbudKdfLimits limits;
+
+  kek = ombud_keyfile_derive (key_path, old_passphrase, NULL, error);
+  if (kek == NULL || (guard = load_guard (self->profile_dir, kek, error)) == NULL
+      || !check_deadline (self->profile_dir, kek, guard, ombud_store_now (self), error)
+      || !ombud_keyfile_unwrap_with (key_path, kek, guard->share, &key, salt, &limits, error))
+    return FALSE;
+  /* A fresh salt, so a fresh passphrase-derived key: made by writing the
+   * key file to a scratch path first, then the guard beside, then both. */
+  {
+    g_autofree char *scratch = g_strconcat (key_path, ".new", NULL);
+    gboolean ok = ombud_keyfile_write_full (scratch, new_passphrase, &limits, key, salt,
+                                            guard->share, &new_kek, error)
+                  && ombud_guard_save (next, new_kek, guard, error);
+    if (ok && g_rename (scratch, key_path) != 0)
+      {
+        int saved = errno;
+        ok = FALSE;
+        g_set_error (error, OMBUD_STORE_ERROR, OMBUD_STORE_ERROR_FAILED,
+                     "cannot replace %s: %s", key_path, g_strerror (saved));
+      }
+    g_unlink (scratch);
+    sodium_memzero (salt, sizeof salt);
+    if (!ok)
+      {
+        g_unlink (next);
+        return FALSE;
+      }
+  }
+  if (g_rename (next, guard_path) != 0)
+    {
+      int saved = errno;
+      g_set_error (error, OMBUD_STORE_ERROR, OMBUD_STORE_ERROR_FAILED,
+                   "cannot replace %s: %s", guard_path, g_strerror (saved));
+      return FALSE;
+    }
+  if (self->kek != NULL)
+    {
+      ombud_secret_free (self->kek);
+      self->kek = g_steal_pointer (&new_kek);
+    }
+  return TRUE;
 }
 
 gboolean
@@ -561,14 +730,214 @@ ombud_store_change_passphrase (OmbudStore  *self,
                                GError     **error)
 {
   g_autofree char *key_path = NULL;
+  g_autoptr(OmbudSecret) new_kek = NULL;
   GError *local_error = NULL;
 
   g_return_val_if_fail (OMBUD_IS_STORE (self), FALSE);
 
   if (!check_passphrase (old_passphrase, error) || !check_passphrase (new_passphrase, error))
     return FALSE;
+  if (ombud_store_is_guarded (self))
+    {
+      if (!change_guarded_passphrase (self, old_passphrase, new_passphrase, &local_error))
+        {
+          propagate (error, local_error);
+          return FALSE;
+        }
+      return TRUE;
+    }
   key_path = profile_path (self->profile_dir, KEY_NAME);
-  if (!ombud_keyfile_rewrap (key_path, old_passphrase, new_passphrase, &local_error))
+  if (!ombud_keyfile_rewrap_full (key_path, old_passphrase, new_passphrase, NULL, &new_kek, &local_error))
+    {
+      propagate (error, local_error);
+      return FALSE;
+    }
+  if (self->kek != NULL)
+    {
+      ombud_secret_free (self->kek);
+      self->kek = g_steal_pointer (&new_kek);
+    }
+  /* A guard without a share (made for the office, not yet answered) was
+   * under the old passphrase: it goes, and the next sync makes a new one. */
+  {
+    g_autofree char *guard_path = profile_path (self->profile_dir, OMBUD_GUARD_FILE);
+    g_unlink (guard_path);
+  }
+  return TRUE;
+}
+
+gboolean
+ombud_store_open_guard (OmbudStore    *self,
+                        const char    *passphrase,
+                        gpointer      *out_guard,
+                        OmbudSecret  **out_kek,
+                        GError       **error)
+{
+  g_autofree char *key_path = NULL;
+  g_autoptr(OmbudSecret) kek = NULL;
+  GError *local_error = NULL;
+  OmbudGuard *guard;
+
+  g_return_val_if_fail (OMBUD_IS_STORE (self), FALSE);
+
+  if (!check_passphrase (passphrase, error))
+    return FALSE;
+  key_path = profile_path (self->profile_dir, KEY_NAME);
+  kek = ombud_keyfile_derive (key_path, passphrase, NULL, &local_error);
+  if (kek == NULL || (guard = load_guard (self->profile_dir, kek, &local_error)) == NULL)
+    {
+      propagate (error, local_error);
+      return FALSE;
+    }
+  *out_guard = guard;
+  *out_kek = g_steal_pointer (&kek);
+  return TRUE;
+}
+
+gboolean
+ombud_store_save_guard (OmbudStore     *self,
+                        OmbudSecret    *kek,
+                        gconstpointer   guard,
+                        GError        **error)
+{
+  g_autofree char *path = profile_path (self->profile_dir, OMBUD_GUARD_FILE);
+  GError *local_error = NULL;
+
+  if (!ombud_guard_save (path, kek, guard, &local_error))
+    {
+      propagate (error, local_error);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gint64
+real_clock (gpointer user_data G_GNUC_UNUSED)
+{
+  return g_get_real_time () / G_USEC_PER_SEC;
+}
+
+void
+ombud_store_set_clock (OmbudStore      *self,
+                       OmbudStoreClock  clock,
+                       gpointer         user_data)
+{
+  g_return_if_fail (OMBUD_IS_STORE (self));
+
+  self->clock = clock;
+  self->clock_data = user_data;
+}
+
+gint64
+ombud_store_now (OmbudStore *self)
+{
+  g_return_val_if_fail (OMBUD_IS_STORE (self), 0);
+
+  return self->clock ? self->clock (self->clock_data) : real_clock (NULL);
+}
+
+char *
+ombud_store_get_guard_path (OmbudStore *self)
+{
+  return profile_path (self->profile_dir, OMBUD_GUARD_FILE);
+}
+
+gboolean
+ombud_store_is_guarded (OmbudStore *self)
+{
+  g_autofree char *key_path = profile_path (self->profile_dir, KEY_NAME);
+  g_autoptr(GKeyFile) kf = g_key_file_new ();
+
+  return g_key_file_load_from_file (kf, key_path, G_KEY_FILE_NONE, NULL)
+         && g_key_file_get_boolean (kf, "Ombud Key", "Guarded", NULL);
+}
+
+static OmbudGuard *
+guard_of (OmbudStore  *self,
+          GError     **error)
+{
+  g_autofree char *path = profile_path (self->profile_dir, OMBUD_GUARD_FILE);
+  GError *local_error = NULL;
+  OmbudGuard *guard;
+
+  if (!check_unlocked (self, error))
+    return NULL;
+  guard = load_guard (self->profile_dir, self->kek, &local_error);
+  if (guard != NULL)
+    return guard;
+  if (!g_error_matches (local_error, OMBUD_GUARD_ERROR, OMBUD_GUARD_ERROR_NOT_FOUND))
+    {
+      propagate (error, local_error);
+      return NULL;
+    }
+  g_clear_error (&local_error);
+  guard = ombud_guard_new ();
+  if (!ombud_guard_save (path, self->kek, guard, &local_error))
+    {
+      ombud_guard_free (guard);
+      propagate (error, local_error);
+      return NULL;
+    }
+  return guard;
+}
+
+gboolean
+ombud_store_guard_public_key (OmbudStore  *self,
+                              guint8      *out_public_key,
+                              gboolean    *out_has_share,
+                              GError     **error)
+{
+  g_autoptr(OmbudGuard) guard = NULL;
+
+  g_return_val_if_fail (OMBUD_IS_STORE (self), FALSE);
+
+  guard = guard_of (self, error);
+  if (guard == NULL)
+    return FALSE;
+  memcpy (out_public_key, guard->public_key, OMBUD_GUARD_KEY_BYTES);
+  *out_has_share = guard->has_share && ombud_store_is_guarded (self);
+  return TRUE;
+}
+
+gboolean
+ombud_store_guard_take_share (OmbudStore    *self,
+                              const guint8  *sealed,
+                              gsize          sealed_len,
+                              const char    *url,
+                              const char    *pinned_key,
+                              const char    *ca_file,
+                              const guint8  *org_id,
+                              guint64        device_id,
+                              GError       **error)
+{
+  g_autofree char *path = profile_path (self->profile_dir, OMBUD_GUARD_FILE);
+  g_autofree char *key_path = profile_path (self->profile_dir, KEY_NAME);
+  g_autoptr(OmbudGuard) guard = NULL;
+  GError *local_error = NULL;
+
+  g_return_val_if_fail (OMBUD_IS_STORE (self), FALSE);
+
+  guard = guard_of (self, error);
+  if (guard == NULL)
+    return FALSE;
+  if (!ombud_guard_open_share (guard, sealed, sealed_len, &local_error))
+    {
+      propagate (error, local_error);
+      return FALSE;
+    }
+  guard->last_sync = ombud_store_now (self);
+  g_free (guard->url);
+  guard->url = g_strdup (url);
+  g_free (guard->pinned_key);
+  guard->pinned_key = g_strdup (pinned_key);
+  g_free (guard->ca_file);
+  guard->ca_file = g_strdup (ca_file);
+  memcpy (guard->org_id, org_id, 16);
+  guard->device_id = device_id;
+  /* The guard first: a crash before the key file is rewritten leaves a
+   * profile that still opens with the passphrase alone. */
+  if (!ombud_guard_save (path, self->kek, guard, &local_error)
+      || !ombud_keyfile_guard (key_path, self->kek, guard->share, &local_error))
     {
       propagate (error, local_error);
       return FALSE;
@@ -764,6 +1133,19 @@ ombud_store_backup (OmbudStore  *self,
     g_file_set_contents_full (dest_key, key_bytes, key_len,
                               G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE,
                               0600, &local_error);
+  /* A guarded key file opens only with its guard. */
+  if (local_error == NULL)
+    {
+      g_autofree char *src_guard = profile_path (self->profile_dir, OMBUD_GUARD_FILE);
+      g_autofree char *dest_guard = profile_path (dest_dir, OMBUD_GUARD_FILE);
+      g_autofree char *guard_bytes = NULL;
+      gsize guard_len;
+
+      if (g_file_get_contents (src_guard, &guard_bytes, &guard_len, NULL))
+        g_file_set_contents_full (dest_guard, guard_bytes, guard_len,
+                                  G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE,
+                                  0600, &local_error);
+    }
   if (local_error != NULL)
     {
       remove_database_files (dest_dir);

@@ -24,7 +24,11 @@ typedef enum {
   OMBUD_STORE_ERROR_NOT_FOUND,
   OMBUD_STORE_ERROR_INVALID,              /* a bad argument, e.g. an empty passphrase */
   OMBUD_STORE_ERROR_FAILED,
+  OMBUD_STORE_ERROR_STALE,                /* no sync for stale_days: locked until it syncs (§10.4) */
 } OmbudStoreError;
+
+/* Unix seconds; the store's notion of now for the §10.4 deadline. */
+typedef gint64 (*OmbudStoreClock) (gpointer user_data);
 
 #define OMBUD_TYPE_STORE (ombud_store_get_type ())
 G_DECLARE_FINAL_TYPE (OmbudStore, ombud_store, OMBUD, STORE, GObject)
@@ -55,6 +59,43 @@ void        ombud_store_lock               (OmbudStore            *self);
 gboolean    ombud_store_change_passphrase  (OmbudStore            *self,
                                             const char            *old_passphrase,
                                             const char            *new_passphrase,
+                                            GError               **error);
+
+/* Tests move a laptop's clock with this; NULL restores the real one. */
+void        ombud_store_set_clock          (OmbudStore            *self,
+                                            OmbudStoreClock        clock,
+                                            gpointer               user_data);
+gint64      ombud_store_now                (OmbudStore            *self);
+char       *ombud_store_get_guard_path     (OmbudStore            *self);
+/* PROTOCOL.md §10.4, for the sync engine while the store is unlocked: the
+ * guard's public key (the guard file is made on first use), whether the
+ * guard holds a share already, and taking the office's sealed share (the
+ * guard first, then the key file guarded). */
+gboolean    ombud_store_guard_public_key   (OmbudStore            *self,
+                                            guint8                *out_public_key,
+                                            gboolean              *out_has_share,
+                                            GError               **error);
+gboolean    ombud_store_guard_take_share   (OmbudStore            *self,
+                                            const guint8          *sealed,
+                                            gsize                  sealed_len,
+                                            const char            *url,
+                                            const char            *pinned_key,
+                                            const char            *ca_file,
+                                            const guint8          *org_id,
+                                            guint64                device_id,
+                                            GError               **error);
+gboolean    ombud_store_is_guarded         (OmbudStore            *self);
+/* While locked (unlocking by syncing): the guard, opened with the
+ * passphrase; out_kek gets the key it is sealed under.  And saving it
+ * back under that key. */
+gboolean    ombud_store_open_guard         (OmbudStore            *self,
+                                            const char            *passphrase,
+                                            gpointer              *out_guard,
+                                            OmbudSecret          **out_kek,
+                                            GError               **error);
+gboolean    ombud_store_save_guard         (OmbudStore            *self,
+                                            OmbudSecret           *kek,
+                                            gconstpointer          guard,
                                             GError               **error);
 
 sqlite3    *ombud_store_get_db             (OmbudStore            *self);

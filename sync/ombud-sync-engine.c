@@ -29,6 +29,7 @@
 #include "ombud-sync-digest.h"
 #include "ombud-sync-directory.h"
 #include "ombud-sync-escrow.h"
+#include "ombud-sync-guard.h"
 #include "ombud-sync-keybundle.h"
 #include "ombud-sync-handover.h"
 #include "ombud-sync-retention.h"
@@ -520,6 +521,7 @@ build_request (Round   *round,
     return NULL;
   if (config->state == OMBUD_SYNC_STATE_CONFIRMED
       && (!ombud_sync_key_bundle_request (round->engine->caseload, config, req, error)
+          || !ombud_sync_guard_request (round->engine->caseload, config, req, error)
           || !ombud_sync_digest_request (round->engine->caseload, config, req, round->number == 0, error)
           || !ombud_sync_handover_add_reports (round->engine->caseload, req, &round->reports_sent, error)
           || !ombud_sync_retention_add (round->engine->caseload, req, &round->shred_sent, error)))
@@ -940,6 +942,9 @@ apply_response (Round              *round,
       sqlite3_exec (db, "ROLLBACK", NULL, NULL, NULL);
       return FALSE;
     }
+  /* The sync succeeded: the share renews the deadline (§10.4). */
+  if (!ombud_sync_guard_response (round->engine->caseload, config, resp, error))
+    return FALSE;
   if (resp->more || new_keys > 0
       || (guint) ombud_sql_count (db, "SELECT count(*) FROM sync_outgoing") > 0)
     round->again = TRUE;
@@ -1016,22 +1021,7 @@ ombud_sync_fail_from_http (GError  *http_error,
 static void
 wipe_profile (OmbudStore *store)
 {
-  static const char *const files[] = { "ombud.key", "ombud.db", "ombud.db-wal", "ombud.db-shm", NULL };
-  const char *dir = ombud_store_get_profile_dir (store);
-
-  for (guint i = 0; files[i]; i++)
-    {
-      g_autofree char *path = g_build_filename (dir, files[i], NULL);
-      g_autofree char *contents = NULL;
-      gsize len = 0;
-
-      if (g_file_get_contents (path, &contents, &len, NULL) && len > 0)
-        {
-          memset (contents, 0, len);
-          g_file_set_contents_full (path, contents, len, G_FILE_SET_CONTENTS_DURABLE, 0600, NULL);
-        }
-      g_unlink (path);
-    }
+  ombud_sync_wipe_profile_dir (ombud_store_get_profile_dir (store));
 }
 
 /* PROTOCOL.md §10.2: a profile restored from an old copy sends request

@@ -294,6 +294,56 @@ test_usage (Fixture      *f,
   g_assert_nonnull (strstr (help.out, "unlock-check"));
 }
 
+static gint64
+long_ago (gpointer data G_GNUC_UNUSED)
+{
+  return 1000000000;  /* 2001 */
+}
+
+/* A profile guarded by an office share at its last sync in 2001, for an
+ * office nobody answers at: stale now (PROTOCOL.md §10.4). */
+static void
+make_stale (Fixture *f)
+{
+  g_autoptr(OmbudStore) store = ombud_store_new (f->profile);
+  g_autoptr(GError) error = NULL;
+  guint8 pk[32], plain[36] = { 0 }, sealed[36 + crypto_box_SEALBYTES], org[16] = { 0 };
+  gboolean has_share;
+
+  ombud_store_set_clock (store, long_ago, NULL);
+  g_assert_true (ombud_store_unlock (store, PASS, &error));
+  g_assert_true (ombud_store_guard_public_key (store, pk, &has_share, &error));
+  randombytes_buf (plain, 32);
+  plain[32] = 30;
+  crypto_box_seal (sealed, plain, sizeof plain, pk);
+  g_assert_true (ombud_store_guard_take_share (store, sealed, sizeof sealed, "http://127.0.0.1:9",
+                                               NULL, NULL, org, 1, &error));
+  g_assert_no_error (error);
+}
+
+static void
+test_stale (Fixture      *f,
+            gconstpointer data G_GNUC_UNUSED)
+{
+  g_autofree char *pass = g_strconcat (PASS, "\n", NULL);
+
+  make_stale (f);
+  {
+    g_auto(TestCliResult) check = run_cli (pass, "--profile", f->profile, "unlock-check", NULL);
+    g_auto(TestCliResult) list = run_cli (pass, "--profile", f->profile, "case", "list", NULL);
+    g_auto(TestCliResult) wrong = run_cli ("fel\n", "--profile", f->profile, "unlock-check", NULL);
+    /* sync asks the office for the share: nobody answers, nothing changes. */
+    g_auto(TestCliResult) sync = run_cli (pass, "--profile", f->profile, "sync", NULL);
+    g_auto(TestCliResult) again = run_cli (pass, "--profile", f->profile, "unlock-check", NULL);
+
+    assert_fails (&check, 8, "has not synced with the office");
+    assert_fails (&list, 8, "locked until it syncs again");
+    assert_fails (&wrong, 2, "wrong passphrase");
+    assert_fails (&sync, 6, "");
+    assert_fails (&again, 8, "has not synced");
+  }
+}
+
 #define ADD(name, fn, data) g_test_add (name, Fixture, data, fixture_set_up, fn, fixture_tear_down)
 
 int
@@ -312,6 +362,7 @@ main (int    argc,
   ADD ("/cli/busy", test_busy, NULL);
   ADD ("/cli/newer-store", test_newer_store, NULL);
   ADD ("/cli/usage", test_usage, NULL);
+  ADD ("/cli/stale", test_stale, NULL);
 
   return g_test_run ();
 }

@@ -7,6 +7,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 
+#include "ombud-guard.h"
 #include "ombud-keyfile.h"
 #include "ombud-secret.h"
 #include "test-util.h"
@@ -244,6 +245,178 @@ test_secret_memory (void)
   g_assert_true (sodium_is_zero (ombud_secret_get_data (zero), 32));
 }
 
+/* ---- the guard file and the guarded key file (PROTOCOL.md §10.4) ---- */
+
+static OmbudSecret *
+derive (Fixture    *f,
+        const char *passphrase)
+{
+  g_autoptr(GError) error = NULL;
+  gboolean guarded = TRUE;
+  OmbudSecret *kek = ombud_keyfile_derive (f->path, passphrase, &guarded, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (kek);
+  return kek;
+}
+
+static OmbudGuard *
+sample_guard (void)
+{
+  OmbudGuard *g = ombud_guard_new ();
+
+  g->last_sync = 1790000000;
+  g->stale_days = 30;
+  g->has_share = TRUE;
+  randombytes_buf (g->share, sizeof g->share);
+  randombytes_buf (g->org_id, sizeof g->org_id);
+  g->device_id = G_GUINT64_CONSTANT (0x1122334455667788);
+  g->url = g_strdup ("https://kontoret.example:8443");
+  g->pinned_key = g_strdup ("sha256//abc=");
+  return g;
+}
+
+static void
+test_guard_round_trip (Fixture      *f,
+                       gconstpointer data G_GNUC_UNUSED)
+{
+  g_autoptr(OmbudSecret) kek = derive (f, "första lösenordet");
+  g_autoptr(OmbudGuard) g = sample_guard ();
+  g_autoptr(OmbudGuard) back = NULL;
+  g_autofree char *path = g_build_filename (f->dir, OMBUD_GUARD_FILE, NULL);
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (ombud_guard_save (path, kek, g, &error));
+  g_assert_no_error (error);
+  back = ombud_guard_load (path, kek, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (back->last_sync, ==, g->last_sync);
+  g_assert_cmpuint (back->stale_days, ==, 30);
+  g_assert_true (back->has_share);
+  g_assert_cmpmem (back->share, 32, g->share, 32);
+  g_assert_cmpmem (back->public_key, 32, g->public_key, 32);
+  g_assert_cmpmem (back->secret_key, 32, g->secret_key, 32);
+  g_assert_cmpmem (back->org_id, 16, g->org_id, 16);
+  g_assert_cmpuint (back->device_id, ==, g->device_id);
+  g_assert_cmpstr (back->url, ==, g->url);
+  g_assert_cmpstr (back->pinned_key, ==, g->pinned_key);
+  /* Neither the share nor the secret key is on the disk in clear. */
+  bytes = test_read_file (path);
+  g_assert_null (memmem (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes), g->share, 32));
+  g_assert_null (memmem (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes), g->secret_key, 32));
+  g_assert_false (test_file_contains (path, "kontoret"));
+  /* The deadline: 30 days after the last sync, not a second more. */
+  g_assert_false (ombud_guard_is_stale (back, g->last_sync + 30 * 86400));
+  g_assert_true (ombud_guard_is_stale (back, g->last_sync + 30 * 86400 + 1));
+  back->has_share = FALSE;
+  g_assert_true (ombud_guard_is_stale (back, g->last_sync));
+}
+
+static void
+test_guard_wrong_passphrase (Fixture      *f,
+                             gconstpointer data G_GNUC_UNUSED)
+{
+  g_autoptr(OmbudSecret) kek = derive (f, "första lösenordet");
+  g_autoptr(OmbudSecret) other = derive (f, "andra lösenordet");
+  g_autoptr(OmbudGuard) g = sample_guard ();
+  g_autofree char *path = g_build_filename (f->dir, OMBUD_GUARD_FILE, NULL);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (ombud_guard_save (path, kek, g, &error));
+  g_assert_null (ombud_guard_load (path, other, &error));
+  g_assert_error (error, OMBUD_GUARD_ERROR, OMBUD_GUARD_ERROR_WRONG_PASSPHRASE);
+}
+
+static void
+test_guard_damaged (Fixture      *f,
+                    gconstpointer unused G_GNUC_UNUSED)
+{
+  g_autoptr(OmbudSecret) kek = derive (f, "första lösenordet");
+  g_autoptr(OmbudGuard) g = sample_guard ();
+  g_autofree char *path = g_build_filename (f->dir, OMBUD_GUARD_FILE, NULL);
+  g_autoptr(GBytes) good = NULL;
+  g_autoptr(GError) error = NULL;
+  const guint8 *raw;
+  gsize len;
+
+  g_assert_true (ombud_guard_save (path, kek, g, &error));
+  good = test_read_file (path);
+  raw = g_bytes_get_data (good, &len);
+
+  /* Truncated anywhere, or one bit flipped anywhere: damage, not a wrong
+   * passphrase; and loading it changes nothing on the disk. */
+  for (gsize cut = 0; cut < len; cut += 7)
+    {
+      g_autoptr(GBytes) after = NULL;
+      g_assert_true (g_file_set_contents (path, (const char *) raw, cut, NULL));
+      g_assert_null (ombud_guard_load (path, kek, &error));
+      g_assert_error (error, OMBUD_GUARD_ERROR, OMBUD_GUARD_ERROR_CORRUPTED);
+      g_clear_error (&error);
+      after = test_read_file (path);
+      g_assert_cmpuint (g_bytes_get_size (after), ==, cut);
+    }
+  for (gsize i = 0; i < len; i += 5)
+    {
+      g_autofree guint8 *copy = g_memdup2 (raw, len);
+      g_autoptr(GBytes) after = NULL;
+
+      copy[i] ^= 0x04;
+      g_assert_true (g_file_set_contents (path, (const char *) copy, len, NULL));
+      g_assert_null (ombud_guard_load (path, kek, &error));
+      if (i >= 8 && i < 12)
+        g_assert_true (error->code == OMBUD_GUARD_ERROR_CORRUPTED
+                       || error->code == OMBUD_GUARD_ERROR_UNSUPPORTED_VERSION);
+      else
+        g_assert_error (error, OMBUD_GUARD_ERROR, OMBUD_GUARD_ERROR_CORRUPTED);
+      g_clear_error (&error);
+      after = test_read_file (path);
+      g_assert_cmpmem (g_bytes_get_data (after, NULL), g_bytes_get_size (after), copy, len);
+    }
+}
+
+static void
+test_guarded_keyfile (Fixture      *f,
+                      gconstpointer data G_GNUC_UNUSED)
+{
+  g_autoptr(OmbudSecret) kek = derive (f, "första lösenordet");
+  g_autoptr(OmbudSecret) key = NULL;
+  g_autoptr(GError) error = NULL;
+  guint8 share[32], wrong[32];
+  gboolean guarded = FALSE;
+
+  randombytes_buf (share, sizeof share);
+  memcpy (wrong, share, sizeof wrong);
+  wrong[31] ^= 1;
+  g_assert_true (ombud_keyfile_guard (f->path, kek, share, &error));
+  g_assert_no_error (error);
+
+  /* The passphrase alone opens nothing any more. */
+  assert_unwrap_fails (f, "första lösenordet", OMBUD_KEYFILE_ERROR_GUARDED);
+  g_assert_false (ombud_keyfile_unwrap_with (f->path, kek, NULL, &key, NULL, NULL, &error));
+  g_assert_error (error, OMBUD_KEYFILE_ERROR, OMBUD_KEYFILE_ERROR_GUARDED);
+  g_clear_error (&error);
+  g_assert_false (ombud_keyfile_unwrap_with (f->path, kek, wrong, &key, NULL, NULL, &error));
+  g_assert_error (error, OMBUD_KEYFILE_ERROR, OMBUD_KEYFILE_ERROR_WRONG_PASSPHRASE);
+  g_clear_error (&error);
+  g_assert_null (key);
+
+  /* The same passphrase-derived key (the guard file depends on it), and
+   * with the share the same database key. */
+  {
+    g_autoptr(OmbudSecret) again = ombud_keyfile_derive (f->path, "första lösenordet", &guarded, &error);
+    g_assert_true (guarded);
+    g_assert_cmpmem (ombud_secret_get_data (again), 32, ombud_secret_get_data (kek), 32);
+  }
+  g_assert_true (ombud_keyfile_unwrap_with (f->path, kek, share, &key, NULL, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpmem (ombud_secret_get_data (key), 32, ombud_secret_get_data (f->key), 32);
+
+  /* The Guarded flag is bound in: taking it out is damage. */
+  replace_field (f->path, "Guarded", "false");
+  assert_unwrap_fails (f, "första lösenordet", OMBUD_KEYFILE_ERROR_CORRUPTED);
+}
+
 #define ADD(name, fn) g_test_add (name, Fixture, NULL, fixture_set_up, fn, fixture_tear_down)
 
 int
@@ -259,6 +432,10 @@ main (int    argc,
   ADD ("/keyfile/truncated-and-missing", test_truncated_and_missing);
   ADD ("/keyfile/newer-version", test_newer_version);
   ADD ("/keyfile/rewrap", test_rewrap);
+  ADD ("/guard/round-trip", test_guard_round_trip);
+  ADD ("/guard/wrong-passphrase", test_guard_wrong_passphrase);
+  ADD ("/guard/damaged", test_guard_damaged);
+  ADD ("/keyfile/guarded", test_guarded_keyfile);
   g_test_add_func ("/keyfile/default-limits-recorded", test_default_limits_recorded);
   g_test_add_func ("/secret/core-dumps-held-off", test_core_dumps_held_off);
   g_test_add_func ("/secret/memory", test_secret_memory);

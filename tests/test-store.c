@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/resource.h>
 
+#include "ombud-guard.h"
 #include "ombud-migrations.h"
 #include "ombud-store.h"
 #include "ombud-vfs.h"
@@ -433,6 +434,119 @@ test_migration_failure_rolls_back (void)
   sqlite3_close (db);
 }
 
+/* ---- §10.4: a guarded profile past its deadline ---- */
+
+static gint64
+fake_clock (gpointer user_data)
+{
+  return *(gint64 *) user_data;
+}
+
+static gboolean
+dir_holds (const char   *dir,
+           const guint8 *needle,
+           gsize         len)
+{
+  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
+  const char *name;
+
+  while ((name = g_dir_read_name (d)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+      g_autoptr(GBytes) bytes = test_read_file (path);
+
+      if (memmem (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes), needle, len) != NULL)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static void
+test_guarded_stale (Fixture      *f,
+                    gconstpointer data G_GNUC_UNUSED)
+{
+  g_autoptr(GError) error = NULL;
+  guint8 pk[32], share_days[36], sealed[36 + crypto_box_SEALBYTES], org[16] = { 7 };
+  gboolean has_share = TRUE;
+  gint64 now = 1790000000;
+
+  ombud_store_set_clock (f->store, fake_clock, &now);
+  g_assert_true (ombud_store_put (f->store, "kept", "ja", &error));
+  g_assert_true (ombud_store_guard_public_key (f->store, pk, &has_share, &error));
+  g_assert_no_error (error);
+  g_assert_false (has_share);
+  g_assert_false (ombud_store_is_guarded (f->store));
+
+  /* The office's answer: share ‖ stale_days = 3, sealed to the guard key. */
+  randombytes_buf (share_days, 32);
+  share_days[32] = 3; share_days[33] = share_days[34] = share_days[35] = 0;
+  crypto_box_seal (sealed, share_days, sizeof share_days, pk);
+  g_assert_true (ombud_store_guard_take_share (f->store, sealed, sizeof sealed, "https://k.example",
+                                               NULL, NULL, org, 42, &error));
+  g_assert_no_error (error);
+  g_assert_true (ombud_store_is_guarded (f->store));
+  g_assert_true (ombud_store_guard_public_key (f->store, pk, &has_share, &error));
+  g_assert_true (has_share);
+  ombud_store_lock (f->store);
+
+  /* Within the deadline it opens offline as before; a wrong passphrase is
+   * still a wrong passphrase. */
+  assert_unlock_fails (f->store, "fel lösenfras", OMBUD_STORE_ERROR_WRONG_PASSPHRASE);
+  now += 3 * 86400;
+  g_assert_true (ombud_store_unlock (f->store, PASS, &error));
+  g_assert_no_error (error);
+  ombud_store_lock (f->store);
+
+  /* A second later: STALE, and the share is nowhere in the profile. */
+  g_assert_true (dir_holds (f->dir, share_days, 32) == FALSE);  /* never in clear */
+  now += 1;
+  assert_unlock_fails (f->store, PASS, OMBUD_STORE_ERROR_STALE);
+  /* The clock set back afterwards does not bring it back. */
+  now -= 10 * 86400;
+  assert_unlock_fails (f->store, PASS, OMBUD_STORE_ERROR_STALE);
+  {
+    g_autofree char *key_path = g_build_filename (f->dir, "ombud.key", NULL);
+    g_autofree char *guard_path = g_build_filename (f->dir, OMBUD_GUARD_FILE, NULL);
+    g_autoptr(OmbudSecret) kek = ombud_keyfile_derive (key_path, PASS, NULL, &error);
+    g_autoptr(OmbudGuard) guard = ombud_guard_load (guard_path, kek, &error);
+    g_autoptr(OmbudSecret) key = NULL;
+
+    g_assert_no_error (error);
+    g_assert_false (guard->has_share);
+    g_assert_true (sodium_is_zero (guard->share, 32));
+    g_assert_false (ombud_keyfile_unwrap (key_path, PASS, &key, NULL, NULL, &error));
+    g_assert_error (error, OMBUD_KEYFILE_ERROR, OMBUD_KEYFILE_ERROR_GUARDED);
+  }
+  assert_unlock_fails (f->store, "fel lösenfras", OMBUD_STORE_ERROR_WRONG_PASSPHRASE);
+}
+
+static void
+test_guarded_change_passphrase (Fixture      *f,
+                                gconstpointer data G_GNUC_UNUSED)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *value = NULL;
+  guint8 pk[32], share_days[36] = { 0 }, sealed[36 + crypto_box_SEALBYTES], org[16] = { 0 };
+  gboolean has_share;
+
+  g_assert_true (ombud_store_put (f->store, "kept", "ja", &error));
+  g_assert_true (ombud_store_guard_public_key (f->store, pk, &has_share, &error));
+  randombytes_buf (share_days, 32);
+  share_days[32] = 30;
+  crypto_box_seal (sealed, share_days, sizeof share_days, pk);
+  g_assert_true (ombud_store_guard_take_share (f->store, sealed, sizeof sealed, "https://k.example",
+                                               NULL, NULL, org, 1, &error));
+  g_assert_no_error (error);
+  g_assert_true (ombud_store_change_passphrase (f->store, PASS, "en ny lösenfras", &error));
+  g_assert_no_error (error);
+  ombud_store_lock (f->store);
+  assert_unlock_fails (f->store, PASS, OMBUD_STORE_ERROR_WRONG_PASSPHRASE);
+  g_assert_true (ombud_store_unlock (f->store, "en ny lösenfras", &error));
+  g_assert_no_error (error);
+  value = ombud_store_get (f->store, "kept", &error);
+  g_assert_cmpstr (value, ==, "ja");
+}
+
 #define ADD(name, fn) g_test_add (name, Fixture, NULL, fixture_set_up, fn, fixture_tear_down)
 
 int
@@ -451,6 +565,8 @@ main (int    argc,
   ADD ("/store/unlock-async", test_unlock_async);
   ADD ("/store/core-dumps-off-while-unlocked", test_core_dumps_off_while_unlocked);
   ADD ("/store/backup", test_backup);
+  ADD ("/store/guarded-stale", test_guarded_stale);
+  ADD ("/store/guarded-change-passphrase", test_guarded_change_passphrase);
   g_test_add_func ("/migrations/from-every-version", test_migrations_from_every_version);
   g_test_add_func ("/migrations/failure-rolls-back", test_migration_failure_rolls_back);
 

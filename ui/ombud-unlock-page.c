@@ -6,12 +6,17 @@
  * page shows a spinner meanwhile.  The entry's text is cleared right after
  * it is handed over, so the passphrase stays in the session's locked
  * memory only.
+ *
+ * A profile locked for want of a sync (PROTOCOL.md §10.4) shows why and a
+ * "Sync and Unlock" button: the session asks the office for the share off
+ * the main thread, unlocks and syncs.
  */
 #include "ombud-unlock-page.h"
 
 #include <glib/gi18n.h>
 
 #include "ombud-store.h"
+#include "ombud-sync-engine.h"
 
 struct _OmbudUnlockPage
 {
@@ -20,6 +25,7 @@ struct _OmbudUnlockPage
   GtkEditable  *entry;
   GtkLabel     *error_label;
   GtkButton    *unlock_button;
+  GtkButton    *sync_button;
   GtkSpinner   *spinner;
 
   OmbudSession *session;
@@ -45,6 +51,8 @@ set_busy (OmbudUnlockPage *self,
   gtk_spinner_set_spinning (self->spinner, busy);
   gtk_widget_set_sensitive (GTK_WIDGET (self->unlock_button),
                             !busy && *gtk_editable_get_text (self->entry) != '\0');
+  gtk_widget_set_sensitive (GTK_WIDGET (self->sync_button),
+                            !busy && *gtk_editable_get_text (self->entry) != '\0');
 }
 
 static void
@@ -65,7 +73,74 @@ ombud_unlock_page_reset (OmbudUnlockPage *self)
   g_return_if_fail (OMBUD_IS_UNLOCK_PAGE (self));
   gtk_editable_set_text (self->entry, "");
   show_error (self, NULL);
+  gtk_widget_set_visible (GTK_WIDGET (self->sync_button), FALSE);
   gtk_widget_grab_focus (GTK_WIDGET (self->entry));
+}
+
+static void
+show_failure (OmbudUnlockPage *self,
+              const GError    *error)
+{
+  gboolean stale = g_error_matches (error, OMBUD_STORE_ERROR, OMBUD_STORE_ERROR_STALE);
+
+  gtk_widget_set_visible (GTK_WIDGET (self->sync_button), stale);
+  if (g_error_matches (error, OMBUD_STORE_ERROR, OMBUD_STORE_ERROR_WRONG_PASSPHRASE))
+    show_error (self, _("Wrong passphrase. Try again."));
+  else if (g_error_matches (error, OMBUD_STORE_ERROR, OMBUD_STORE_ERROR_BUSY))
+    show_error (self, _("This profile is open in another program. Close it there first."));
+  else if (stale)
+    show_error (self, _("This laptop has not synced with the office for too long; its cases stay locked "
+                        "until it syncs again. Enter the passphrase and choose Sync and Unlock."));
+  else if (g_error_matches (error, OMBUD_SYNC_ERROR, OMBUD_SYNC_ERROR_OFFLINE))
+    {
+      gtk_widget_set_visible (GTK_WIDGET (self->sync_button), TRUE);
+      show_error (self, _("The office could not be reached. Try again when this laptop is online."));
+    }
+  else if (g_error_matches (error, OMBUD_SYNC_ERROR, OMBUD_SYNC_ERROR_REVOKED))
+    show_error (self, _("The office has revoked this laptop; its copy of the cases has been wiped."));
+  else
+    {
+      /* Translators: %s says why the profile could not be opened */
+      g_autofree char *message = g_strdup_printf (_("The profile could not be opened: %s"), error->message);
+      show_error (self, message);
+    }
+  gtk_widget_grab_focus (GTK_WIDGET (self->entry));
+}
+
+static void
+sync_unlock_done (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(OmbudUnlockPage) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (ombud_session_unlock_by_syncing_finish (OMBUD_SESSION (source), result, &error))
+    {
+      gtk_widget_set_visible (GTK_WIDGET (self->sync_button), FALSE);
+      set_busy (self, FALSE);
+      return;
+    }
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  set_busy (self, FALSE);
+  show_failure (self, error);
+}
+
+static void
+sync_unlock (OmbudUnlockPage *self)
+{
+  const char *passphrase = gtk_editable_get_text (self->entry);
+
+  if (self->session == NULL || self->busy || *passphrase == '\0')
+    return;
+  g_clear_object (&self->cancellable);
+  self->cancellable = g_cancellable_new ();
+  ombud_session_unlock_by_syncing_async (self->session, passphrase, self->cancellable, sync_unlock_done,
+                                         g_object_ref (self));
+  gtk_editable_set_text (self->entry, "");
+  show_error (self, NULL);
+  set_busy (self, TRUE);
 }
 
 static void
@@ -84,17 +159,7 @@ unlock_done (GObject      *source,
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
   set_busy (self, FALSE);
-  if (g_error_matches (error, OMBUD_STORE_ERROR, OMBUD_STORE_ERROR_WRONG_PASSPHRASE))
-    show_error (self, _("Wrong passphrase. Try again."));
-  else if (g_error_matches (error, OMBUD_STORE_ERROR, OMBUD_STORE_ERROR_BUSY))
-    show_error (self, _("This profile is open in another program. Close it there first."));
-  else
-    {
-      /* Translators: %s says why the profile could not be opened */
-      g_autofree char *message = g_strdup_printf (_("The profile could not be opened: %s"), error->message);
-      show_error (self, message);
-    }
-  gtk_widget_grab_focus (GTK_WIDGET (self->entry));
+  show_failure (self, error);
 }
 
 static void
@@ -115,8 +180,10 @@ unlock (OmbudUnlockPage *self)
 static void
 text_changed (OmbudUnlockPage *self)
 {
-  gtk_widget_set_sensitive (GTK_WIDGET (self->unlock_button),
-                            !self->busy && *gtk_editable_get_text (self->entry) != '\0');
+  gboolean can = !self->busy && *gtk_editable_get_text (self->entry) != '\0';
+
+  gtk_widget_set_sensitive (GTK_WIDGET (self->unlock_button), can);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->sync_button), can);
 }
 
 void
@@ -149,8 +216,10 @@ ombud_unlock_page_class_init (OmbudUnlockPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, OmbudUnlockPage, entry);
   gtk_widget_class_bind_template_child (widget_class, OmbudUnlockPage, error_label);
   gtk_widget_class_bind_template_child (widget_class, OmbudUnlockPage, unlock_button);
+  gtk_widget_class_bind_template_child (widget_class, OmbudUnlockPage, sync_button);
   gtk_widget_class_bind_template_child (widget_class, OmbudUnlockPage, spinner);
   gtk_widget_class_bind_template_callback (widget_class, unlock);
+  gtk_widget_class_bind_template_callback (widget_class, sync_unlock);
   gtk_widget_class_bind_template_callback (widget_class, text_changed);
 }
 

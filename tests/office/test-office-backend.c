@@ -1194,7 +1194,8 @@ test_upgrade (Fixture *f, gconstpointer data)
   g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
   g_assert_cmpint (sqlite3_exec (db, "DROP TABLE former_route; DROP TABLE handed_over; DROP TABLE redelivery;"
                                      " DROP TABLE shredded; DROP TABLE shredded_changeset;"
-                                     " DROP INDEX changeset_by_author; PRAGMA user_version = 1;",
+                                     " DROP INDEX changeset_by_author; DROP TABLE device_guard;"
+                                     " PRAGMA user_version = 1;",
                                  NULL, NULL, NULL), ==, SQLITE_OK);
   g_assert_cmpint (sqlite3_close (db), ==, SQLITE_OK);
   reopen (f);
@@ -1211,6 +1212,48 @@ test_upgrade (Fixture *f, gconstpointer data)
     g_assert_no_error (error);
     g_assert_cmpuint (g_bytes_get_size (ids), ==, 16);
   }
+}
+
+/* A version 2 office (before §9.5's digest, §10.4) opens as version 3 and keeps guards. */
+static void
+test_upgrade_v2 (Fixture *f, gconstpointer data)
+{
+  g_autofree char *path = g_build_filename (f->dir, "office.db", NULL);
+  g_autoptr(OmbudOfficeChangeset) cs = make_changeset (1, 1, 2, 10);
+  g_autoptr(GError) error = NULL;
+  sqlite3 *db = NULL;
+  guint8 pk[32] = { 5 }, pk2[32] = { 6 }, got_pk[32], share[32], share2[32];
+  gboolean found = TRUE;
+  GArray *seqs;
+
+  (void) data;
+  g_assert_true (put (f, cs));
+  g_clear_pointer (&f->backend, ombud_office_backend_free);
+  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, "DROP TABLE device_guard; DROP TABLE shredded_changeset;"
+                                     " DROP INDEX changeset_by_author; ALTER TABLE redelivery DROP COLUMN to_authors;"
+                                     " PRAGMA user_version = 2;", NULL, NULL, NULL),
+                   ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_close (db), ==, SQLITE_OK);
+  reopen (f);
+  seqs = list_seqs (f, 0, 0, TRUE, NULL);
+  g_assert_cmpuint (seqs->len, ==, 1);
+  g_array_unref (seqs);
+
+  /* No guard yet; then one, whose share stays when the key changes. */
+  add_device (f, 7, OMBUD_OFFICE_ROLE_OMBUD, 1);
+  g_assert_true (ombud_office_backend_get_guard (f->backend, 7, got_pk, share, &found, &error));
+  g_assert_no_error (error);
+  g_assert_false (found);
+  g_assert_true (ombud_office_backend_put_guard_key (f->backend, 7, pk, &error));
+  g_assert_no_error (error);
+  g_assert_true (ombud_office_backend_get_guard (f->backend, 7, got_pk, share, &found, &error));
+  g_assert_true (found);
+  g_assert_cmpmem (got_pk, 32, pk, 32);
+  g_assert_true (ombud_office_backend_put_guard_key (f->backend, 7, pk2, &error));
+  g_assert_true (ombud_office_backend_get_guard (f->backend, 7, got_pk, share2, &found, &error));
+  g_assert_cmpmem (got_pk, 32, pk2, 32);
+  g_assert_cmpmem (share2, 32, share, 32);
 }
 
 int
@@ -1235,6 +1278,7 @@ main (int argc, char **argv)
   ADD ("changesets/paging", test_paging);
   ADD ("changesets/reroute", test_reroute);
   ADD ("open/upgrade-v1", test_upgrade);
+  ADD ("open/upgrade-v2", test_upgrade_v2);
   ADD ("transaction/rollback", test_rollback);
   ADD ("transaction/busy", test_busy);
 #undef ADD

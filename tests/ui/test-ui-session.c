@@ -10,6 +10,8 @@
 #include "ui-test-util.h"
 
 #include <glib/gstdio.h>
+#include <string.h>
+#include <sodium.h>
 
 #include "ombud-case-list-row.h"
 #include "ombud-case-page.h"
@@ -20,6 +22,7 @@
 #include "ombud-new-case-dialog.h"
 #include "ombud-sql.h"
 #include "ombud-store.h"
+#include "ombud-sync-engine.h"
 #include "test-util.h"
 
 #define CLIENT "Anna Testsson"
@@ -363,6 +366,75 @@ lock (Fixture *f)
   ombud_store_lock (store);
 }
 
+static gint64
+long_ago (gpointer data G_GNUC_UNUSED)
+{
+  return 1000000000;  /* 2001 */
+}
+
+/* Step 5½ (PROTOCOL.md §10.4): a profile guarded by an office share at a
+ * sync in 2001 is stale: the page says so and offers Sync and Unlock,
+ * which asks an office nobody answers at, and changes nothing.  The
+ * unguarded key file is put back afterwards. */
+static void
+stale (Fixture *f)
+{
+  OmbudUnlockPage *page = ombud_window_get_unlock_page (f->window);
+  GtkWidget *entry = ui_child (page, OMBUD_TYPE_UNLOCK_PAGE, "entry");
+  GtkWidget *error_label = ui_child (page, OMBUD_TYPE_UNLOCK_PAGE, "error_label");
+  GtkWidget *sync_button = ui_child (page, OMBUD_TYPE_UNLOCK_PAGE, "sync_button");
+  g_autofree char *key_path = g_build_filename (f->dir, "ombud.key", NULL);
+  g_autofree char *guard_path = g_build_filename (f->dir, "ombud.guard", NULL);
+  g_autoptr(GBytes) unguarded = test_read_file (key_path);
+  g_autoptr(GBytes) guarded = NULL;
+  g_autoptr(GError) error = NULL;
+
+  {
+    g_autoptr(OmbudStore) store = ombud_store_new (f->dir);
+    guint8 pk[32], plain[36] = { 0 }, sealed[36 + crypto_box_SEALBYTES], org[16] = { 0 };
+    gboolean has_share;
+
+    ombud_store_set_clock (store, long_ago, NULL);
+    g_assert_true (ombud_store_unlock (store, UI_TEST_PASSPHRASE, &error));
+    g_assert_true (ombud_store_guard_public_key (store, pk, &has_share, &error));
+    randombytes_buf (plain, 32);
+    plain[32] = 30;
+    crypto_box_seal (sealed, plain, sizeof plain, pk);
+    g_assert_true (ombud_store_guard_take_share (store, sealed, sizeof sealed, "http://127.0.0.1:9",
+                                                 NULL, NULL, org, 1, &error));
+    g_assert_no_error (error);
+  }
+  g_assert_false (gtk_widget_get_visible (sync_button));
+  ui_set_text (entry, UI_TEST_PASSPHRASE);
+  g_signal_emit_by_name (entry, "activate");
+  ui_wait (unlock_idle, page, "the stale profile's answer");
+  g_assert_true (gtk_widget_get_visible (error_label));
+  g_assert_nonnull (strstr (gtk_label_get_label (GTK_LABEL (error_label)), "has not synced"));
+  g_assert_true (gtk_widget_get_visible (sync_button));
+  g_assert_false (gtk_widget_get_sensitive (sync_button));
+  g_assert_false (ombud_session_get_unlocked (f->session));
+
+  guarded = test_read_file (key_path);
+  ui_set_text (entry, UI_TEST_PASSPHRASE);
+  g_assert_true (gtk_widget_get_sensitive (sync_button));
+  ui_click (sync_button);
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (entry)), ==, "");
+  ui_wait (unlock_idle, page, "the office's (missing) answer");
+  g_assert_nonnull (strstr (gtk_label_get_label (GTK_LABEL (error_label)), "could not be reached"));
+  g_assert_false (ombud_session_get_unlocked (f->session));
+  g_assert_cmpstr (ombud_window_get_page (f->window), ==, "unlock");
+  {
+    g_autoptr(GBytes) after = test_read_file (key_path);
+    g_assert_true (g_bytes_equal (after, guarded));
+  }
+
+  g_assert_true (g_file_set_contents (key_path, g_bytes_get_data (unguarded, NULL),
+                                      g_bytes_get_size (unguarded), NULL));
+  g_assert_cmpint (g_unlink (guard_path), ==, 0);
+  ombud_unlock_page_reset (page);
+  g_assert_false (gtk_widget_get_visible (sync_button));
+}
+
 /* Step 6: a wrong passphrase is said inline; the right one opens the list again. */
 static void
 unlock (Fixture *f)
@@ -527,6 +599,7 @@ scripted_session (OmbudApplication *app,
   narrow (f);
   search (f);
   lock (f);
+  stale (f);
   unlock (f);
   close_it (f);
   change_passphrase (f);
