@@ -16,7 +16,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <glib/gstdio.h>
 #include <sodium.h>
 #include <string.h>
 #include <unistd.h>
@@ -230,53 +229,36 @@ damaged:
   return NULL;
 }
 
+/* As the key file is written (ombud-keyfile.c), and then the folder flushed
+ * too: the key file is guarded only after this rename is on the disk. */
 static gboolean
 write_all_durably (const char    *path,
                    const guint8  *data,
                    gsize          len,
                    GError       **error)
 {
-  g_autofree char *tmp = g_strconcat (path, ".tmp", NULL);
   g_autofree char *dir = g_path_get_dirname (path);
-  int fd = open (tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  int saved = 0, dfd;
-  gsize done = 0;
+  g_autoptr(GError) local_error = NULL;
+  int dfd, saved = 0;
 
-  if (fd < 0)
-    saved = errno;
-  while (fd >= 0 && saved == 0 && done < len)
+  if (!g_file_set_contents_full (path, (const char *) data, len, G_FILE_SET_CONTENTS_CONSISTENT
+                                 | G_FILE_SET_CONTENTS_DURABLE, 0600, &local_error))
     {
-      ssize_t n = write (fd, data + done, len - done);
-      if (n < 0 && errno != EINTR)
-        saved = errno;
-      else if (n > 0)
-        done += n;
-    }
-  if (fd >= 0 && saved == 0 && fsync (fd) != 0)
-    saved = errno;
-  if (fd >= 0 && close (fd) != 0 && saved == 0)
-    saved = errno;
-  if (saved == 0 && rename (tmp, path) != 0)
-    saved = errno;
-  if (saved != 0)
-    {
-      g_unlink (tmp);
-      g_set_error (error, OMBUD_GUARD_ERROR, OMBUD_GUARD_ERROR_FAILED,
-                   "cannot write %s: %s", path, g_strerror (saved));
+      g_set_error (error, OMBUD_GUARD_ERROR, OMBUD_GUARD_ERROR_FAILED, "cannot write %s: %s", path,
+                   local_error->message);
       return FALSE;
     }
-  /* The rename itself must survive a power cut. */
   dfd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dfd < 0 || fsync (dfd) != 0)
+    saved = errno;
+  if (dfd >= 0)
+    close (dfd);
+  if (saved != 0)
     {
-      saved = errno;
-      if (dfd >= 0)
-        close (dfd);
       g_set_error (error, OMBUD_GUARD_ERROR, OMBUD_GUARD_ERROR_FAILED,
                    "cannot flush %s: %s", dir, g_strerror (saved));
       return FALSE;
     }
-  close (dfd);
   return TRUE;
 }
 

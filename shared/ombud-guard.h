@@ -30,7 +30,7 @@ typedef enum {
 #define OMBUD_GUARD_SHARE_BYTES 32
 #define OMBUD_GUARD_KEY_BYTES   32
 
-typedef struct {
+typedef struct _OmbudGuard {
   gint64   last_sync;      /* Unix seconds of the last successful sync */
   guint32  stale_days;
   gboolean has_share;

@@ -224,16 +224,14 @@ wrapping_key (OmbudSecret   *kek,
               const guint8  *share)
 {
   static const char label[] = "ombud-guard-v1";
-  OmbudSecret *wk;
+  OmbudSecret *wk = ombud_secret_new (KEY_BYTES);
   crypto_generichash_state st;
 
   if (share == NULL)
     {
-      wk = ombud_secret_new (KEY_BYTES);
       memcpy (ombud_secret_get_data (wk), ombud_secret_get_data (kek), KEY_BYTES);
       return wk;
     }
-  wk = ombud_secret_new (KEY_BYTES);
   crypto_generichash_init (&st, ombud_secret_get_data (kek), KEY_BYTES, KEY_BYTES);
   crypto_generichash_update (&st, (const guint8 *) label, sizeof label - 1);
   crypto_generichash_update (&st, share, OMBUD_KEYFILE_SHARE_BYTES);
@@ -359,6 +357,22 @@ ombud_keyfile_write_full (const char            *path,
   return TRUE;
 }
 
+/* An unwrapped key and what the file records beside it, to the caller. */
+static gboolean
+give_out (const WrappedKey  *w,
+          OmbudSecret       *key,
+          OmbudSecret      **out_key,
+          guint8            *out_database_salt,
+          OmbudKdfLimits    *out_limits)
+{
+  *out_key = key;
+  if (out_database_salt)
+    memcpy (out_database_salt, w->db_salt, sizeof w->db_salt);
+  if (out_limits)
+    *out_limits = w->limits;
+  return TRUE;
+}
+
 gboolean
 ombud_keyfile_unwrap (const char      *path,
                       const char      *passphrase,
@@ -373,15 +387,7 @@ ombud_keyfile_unwrap (const char      *path,
   if (!load (path, &w, error))
     return FALSE;
   key = unwrap (&w, passphrase, NULL, error);
-  if (key == NULL)
-    return FALSE;
-
-  *out_key = key;
-  if (out_database_salt)
-    memcpy (out_database_salt, w.db_salt, sizeof w.db_salt);
-  if (out_limits)
-    *out_limits = w.limits;
-  return TRUE;
+  return key != NULL && give_out (&w, key, out_key, out_database_salt, out_limits);
 }
 
 OmbudSecret *
@@ -414,14 +420,7 @@ ombud_keyfile_unwrap_with (const char      *path,
   if (!load (path, &w, error))
     return FALSE;
   key = unwrap_with (&w, kek, share, error);
-  if (key == NULL)
-    return FALSE;
-  *out_key = key;
-  if (out_database_salt)
-    memcpy (out_database_salt, w.db_salt, sizeof w.db_salt);
-  if (out_limits)
-    *out_limits = w.limits;
-  return TRUE;
+  return key != NULL && give_out (&w, key, out_key, out_database_salt, out_limits);
 }
 
 gboolean
@@ -452,14 +451,13 @@ ombud_keyfile_rewrap (const char  *path,
                       const char  *new_passphrase,
                       GError     **error)
 {
-  return ombud_keyfile_rewrap_full (path, old_passphrase, new_passphrase, NULL, NULL, error);
+  return ombud_keyfile_rewrap_full (path, old_passphrase, new_passphrase, NULL, error);
 }
 
 gboolean
 ombud_keyfile_rewrap_full (const char    *path,
                            const char    *old_passphrase,
                            const char    *new_passphrase,
-                           const guint8  *share,
                            OmbudSecret  **out_new_kek,
                            GError       **error)
 {
@@ -469,11 +467,11 @@ ombud_keyfile_rewrap_full (const char    *path,
 
   if (!load (path, &w, error))
     return FALSE;
-  key = unwrap (&w, old_passphrase, share, error);
+  key = unwrap (&w, old_passphrase, NULL, error);
   if (key == NULL)
     return FALSE;
   /* The recorded costs stay: they were chosen for this profile at creation. */
-  if (!wrap (&w, new_passphrase, &w.limits, key, w.guarded ? share : NULL, &kek, error)
+  if (!wrap (&w, new_passphrase, &w.limits, key, NULL, &kek, error)
       || !save (path, &w, error))
     return FALSE;
   if (out_new_kek)

@@ -88,11 +88,12 @@ gboolean ombud_keyfile_guard       (const char         *path,
                                     const guint8       *share,
                                     GError            **error);
 
-/* As ombud_keyfile_rewrap; a guarded file needs share. */
+/* As ombud_keyfile_rewrap, for an unguarded file (a guarded one is GUARDED:
+ * ombud-store.c rewrites it with its guard); out_new_kek gets the new
+ * passphrase-derived key. */
 gboolean ombud_keyfile_rewrap_full (const char         *path,
                                     const char         *old_passphrase,
                                     const char         *new_passphrase,
-                                    const guint8       *share,
                                     OmbudSecret       **out_new_kek,
                                     GError            **error);
 

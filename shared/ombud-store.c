@@ -747,7 +747,7 @@ ombud_store_change_passphrase (OmbudStore  *self,
       return TRUE;
     }
   key_path = profile_path (self->profile_dir, KEY_NAME);
-  if (!ombud_keyfile_rewrap_full (key_path, old_passphrase, new_passphrase, NULL, &new_kek, &local_error))
+  if (!ombud_keyfile_rewrap_full (key_path, old_passphrase, new_passphrase, &new_kek, &local_error))
     {
       propagate (error, local_error);
       return FALSE;
@@ -769,7 +769,7 @@ ombud_store_change_passphrase (OmbudStore  *self,
 gboolean
 ombud_store_open_guard (OmbudStore    *self,
                         const char    *passphrase,
-                        gpointer      *out_guard,
+                        OmbudGuard   **out_guard,
                         OmbudSecret  **out_kek,
                         GError       **error)
 {
@@ -797,7 +797,7 @@ ombud_store_open_guard (OmbudStore    *self,
 gboolean
 ombud_store_save_guard (OmbudStore     *self,
                         OmbudSecret    *kek,
-                        gconstpointer   guard,
+                        const OmbudGuard *guard,
                         GError        **error)
 {
   g_autofree char *path = profile_path (self->profile_dir, OMBUD_GUARD_FILE);

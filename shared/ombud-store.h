@@ -27,6 +27,9 @@ typedef enum {
   OMBUD_STORE_ERROR_STALE,                /* no sync for stale_days: locked until it syncs (§10.4) */
 } OmbudStoreError;
 
+/* ombud-guard.h: the §10.4 guard file's contents. */
+typedef struct _OmbudGuard OmbudGuard;
+
 /* Unix seconds; the store's notion of now for the §10.4 deadline. */
 typedef gint64 (*OmbudStoreClock) (gpointer user_data);
 
@@ -90,12 +93,12 @@ gboolean    ombud_store_is_guarded         (OmbudStore            *self);
  * back under that key. */
 gboolean    ombud_store_open_guard         (OmbudStore            *self,
                                             const char            *passphrase,
-                                            gpointer              *out_guard,
+                                            OmbudGuard           **out_guard,
                                             OmbudSecret          **out_kek,
                                             GError               **error);
 gboolean    ombud_store_save_guard         (OmbudStore            *self,
                                             OmbudSecret           *kek,
-                                            gconstpointer          guard,
+                                            const OmbudGuard      *guard,
                                             GError               **error);
 
 sqlite3    *ombud_store_get_db             (OmbudStore            *self);

@@ -114,13 +114,11 @@ ombud_sync_guard_fetch_share (OmbudStore    *store,
   g_autoptr(GError) local_error = NULL;
   g_autofree char *url = NULL;
   OmbudHttpOptions options = { 0 };
-  gpointer opened = NULL;
   const guint8 *sealed;
   gsize len;
 
-  if (!ombud_store_open_guard (store, passphrase, &opened, &kek, error))
+  if (!ombud_store_open_guard (store, passphrase, &guard, &kek, error))
     return FALSE;
-  guard = opened;
   if (guard->url == NULL)
     return ombud_fail (error, OMBUD_SYNC_ERROR, OMBUD_SYNC_ERROR_NOT_ENROLLED,
                        "this profile has never had a share from an office");

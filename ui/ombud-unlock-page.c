@@ -107,6 +107,19 @@ show_failure (OmbudUnlockPage *self,
   gtk_widget_grab_focus (GTK_WIDGET (self->entry));
 }
 
+/* Both ways of opening end the same: the page idles again, or says why. */
+static void
+finish_opening (OmbudUnlockPage *self,
+                gboolean         opened,
+                GError          *error)
+{
+  if (!opened && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  set_busy (self, FALSE);
+  if (!opened)
+    show_failure (self, error);
+}
+
 static void
 sync_unlock_done (GObject      *source,
                   GAsyncResult *result,
@@ -114,33 +127,11 @@ sync_unlock_done (GObject      *source,
 {
   g_autoptr(OmbudUnlockPage) self = user_data;
   g_autoptr(GError) error = NULL;
+  gboolean opened = ombud_session_unlock_by_syncing_finish (OMBUD_SESSION (source), result, &error);
 
-  if (ombud_session_unlock_by_syncing_finish (OMBUD_SESSION (source), result, &error))
-    {
-      gtk_widget_set_visible (GTK_WIDGET (self->sync_button), FALSE);
-      set_busy (self, FALSE);
-      return;
-    }
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;
-  set_busy (self, FALSE);
-  show_failure (self, error);
-}
-
-static void
-sync_unlock (OmbudUnlockPage *self)
-{
-  const char *passphrase = gtk_editable_get_text (self->entry);
-
-  if (self->session == NULL || self->busy || *passphrase == '\0')
-    return;
-  g_clear_object (&self->cancellable);
-  self->cancellable = g_cancellable_new ();
-  ombud_session_unlock_by_syncing_async (self->session, passphrase, self->cancellable, sync_unlock_done,
-                                         g_object_ref (self));
-  gtk_editable_set_text (self->entry, "");
-  show_error (self, NULL);
-  set_busy (self, TRUE);
+  if (opened)
+    gtk_widget_set_visible (GTK_WIDGET (self->sync_button), FALSE);
+  finish_opening (self, opened, error);
 }
 
 static void
@@ -150,20 +141,22 @@ unlock_done (GObject      *source,
 {
   g_autoptr(OmbudUnlockPage) self = user_data;
   g_autoptr(GError) error = NULL;
+  gboolean opened = ombud_session_unlock_finish (OMBUD_SESSION (source), result, &error);
 
-  if (ombud_session_unlock_finish (OMBUD_SESSION (source), result, &error))
-    {
-      set_busy (self, FALSE);
-      return;
-    }
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;
-  set_busy (self, FALSE);
-  show_failure (self, error);
+  finish_opening (self, opened, error);
 }
 
+typedef void (*OpenAsync) (OmbudSession        *session,
+                           const char          *passphrase,
+                           GCancellable        *cancellable,
+                           GAsyncReadyCallback  callback,
+                           gpointer             user_data);
+
+/* The passphrase leaves the entry as soon as it is handed over. */
 static void
-unlock (OmbudUnlockPage *self)
+start_opening (OmbudUnlockPage     *self,
+               OpenAsync            open_async,
+               GAsyncReadyCallback  done)
 {
   const char *passphrase = gtk_editable_get_text (self->entry);
 
@@ -171,10 +164,22 @@ unlock (OmbudUnlockPage *self)
     return;
   g_clear_object (&self->cancellable);
   self->cancellable = g_cancellable_new ();
-  ombud_session_unlock_async (self->session, passphrase, self->cancellable, unlock_done, g_object_ref (self));
+  open_async (self->session, passphrase, self->cancellable, done, g_object_ref (self));
   gtk_editable_set_text (self->entry, "");
   show_error (self, NULL);
   set_busy (self, TRUE);
+}
+
+static void
+sync_unlock (OmbudUnlockPage *self)
+{
+  start_opening (self, ombud_session_unlock_by_syncing_async, sync_unlock_done);
+}
+
+static void
+unlock (OmbudUnlockPage *self)
+{
+  start_opening (self, ombud_session_unlock_async, unlock_done);
 }
 
 static void
