@@ -294,40 +294,13 @@ test_usage (Fixture      *f,
   g_assert_nonnull (strstr (help.out, "unlock-check"));
 }
 
-static gint64
-long_ago (gpointer data G_GNUC_UNUSED)
-{
-  return 1000000000;  /* 2001 */
-}
-
-/* A profile guarded by an office share at its last sync in 2001, for an
- * office nobody answers at: stale now (PROTOCOL.md §10.4). */
-static void
-make_stale (Fixture *f)
-{
-  g_autoptr(OmbudStore) store = ombud_store_new (f->profile);
-  g_autoptr(GError) error = NULL;
-  guint8 pk[32], plain[36] = { 0 }, sealed[36 + crypto_box_SEALBYTES], org[16] = { 0 };
-  gboolean has_share;
-
-  ombud_store_set_clock (store, long_ago, NULL);
-  g_assert_true (ombud_store_unlock (store, PASS, &error));
-  g_assert_true (ombud_store_guard_public_key (store, pk, &has_share, &error));
-  randombytes_buf (plain, 32);
-  plain[32] = 30;
-  crypto_box_seal (sealed, plain, sizeof plain, pk);
-  g_assert_true (ombud_store_guard_take_share (store, sealed, sizeof sealed, "http://127.0.0.1:9",
-                                               NULL, NULL, org, 1, &error));
-  g_assert_no_error (error);
-}
-
 static void
 test_stale (Fixture      *f,
             gconstpointer data G_GNUC_UNUSED)
 {
   g_autofree char *pass = g_strconcat (PASS, "\n", NULL);
 
-  make_stale (f);
+  test_make_stale_profile (f->profile, PASS);
   {
     g_auto(TestCliResult) check = run_cli (pass, "--profile", f->profile, "unlock-check", NULL);
     g_auto(TestCliResult) list = run_cli (pass, "--profile", f->profile, "case", "list", NULL);

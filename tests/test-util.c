@@ -291,3 +291,30 @@ test_make_tls_cert (const char  *dir,
   g_assert_true (g_file_get_contents (pin_path, &pin_text, NULL, NULL));
   *pin = g_strconcat ("sha256//", g_strstrip (pin_text), NULL);
 }
+
+static gint64
+long_ago (gpointer data G_GNUC_UNUSED)
+{
+  return 1000000000;  /* 2001 */
+}
+
+void
+test_make_stale_profile (const char *profile_dir,
+                         const char *passphrase)
+{
+  g_autoptr(OmbudStore) store = ombud_store_new (profile_dir);
+  g_autoptr(GError) error = NULL;
+  guint8 pk[32], plain[36] = { 0 }, sealed[36 + crypto_box_SEALBYTES], org[16] = { 0 };
+  gboolean has_share;
+
+  ombud_store_set_clock (store, long_ago, NULL);
+  g_assert_true (ombud_store_unlock (store, passphrase, &error));
+  g_assert_true (ombud_store_guard_public_key (store, pk, &has_share, &error));
+  g_assert_false (has_share);
+  randombytes_buf (plain, 32);
+  plain[32] = 30;   /* stale_days */
+  crypto_box_seal (sealed, plain, sizeof plain, pk);
+  g_assert_true (ombud_store_guard_take_share (store, sealed, sizeof sealed, "http://127.0.0.1:9",
+                                               NULL, NULL, org, 1, &error));
+  g_assert_no_error (error);
+}

@@ -82,4 +82,10 @@ void          test_replica_reopen   (TestReplica        *replica);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TestReplica, test_replica_free)
 
+/* Guards the (locked, unguarded) profile with a share as if its last sync
+ * with an office at an address nobody answers had been in 2001: it is
+ * stale from now on (PROTOCOL.md §10.4). */
+void          test_make_stale_profile (const char       *profile_dir,
+                                       const char       *passphrase);
+
 G_END_DECLS

@@ -5,7 +5,10 @@
 #include "office-fixture.h"
 
 #include <sqlite3.h>
+#include <string.h>
 
+#include "ombud-key-bundle.h"
+#include "ombud-keyring.h"
 #include "ombud-office-handler.h"
 #include "ombud-sync-state.h"
 
@@ -239,4 +242,34 @@ test_office_list_changesets (TestOffice *self)
   g_assert_nonnull (all);
   g_assert_false (more);
   return all;
+}
+
+GPtrArray *
+test_office_bundle_entries (TestOffice *office,
+                            TestLaptop *laptop,
+                            const char *case_id)
+{
+  g_autoptr(OmbudOfficeBackend) backend = test_office_backend (office);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *ombud = test_laptop_ombud_id (laptop);
+  g_autofree char *name = g_strdup_printf ("key-bundle-entries:%s", ombud);
+  g_autoptr(GBytes) all = ombud_office_backend_get_blob (backend, name, &error);
+  GPtrArray *out = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+  const guint8 *data;
+  gsize len = 0;
+  guint8 raw[16];
+
+  g_assert_no_error (error);
+  g_assert_true (ombud_uuid_parse (case_id, raw));
+  data = all ? g_bytes_get_data (all, &len) : NULL;
+  for (gsize off = 0; off + OMBUD_BUNDLE_ENTRY_SIZE <= len; off += OMBUD_BUNDLE_ENTRY_SIZE)
+    {
+      g_autoptr(GBytes) one = g_bytes_new (data + off, OMBUD_BUNDLE_ENTRY_SIZE);
+      OmbudBundleEntry e;
+
+      g_assert_true (ombud_bundle_entry_parse (one, &e, NULL));
+      if (memcmp (e.case_id, raw, 16) == 0)
+        g_ptr_array_add (out, g_bytes_ref (one));
+    }
+  return out;
 }

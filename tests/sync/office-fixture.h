@@ -75,6 +75,11 @@ void        test_laptop_free      (TestLaptop   *laptop);
 char       *test_laptop_ombud_id  (TestLaptop   *laptop);
 /* Every changeset the office holds, in seq order: OmbudOfficeChangeset. */
 GPtrArray  *test_office_list_changesets (TestOffice *office);
+/* The entries (GBytes) for the case in the key bundle the office keeps for
+ * the laptop's ombud (PROTOCOL.md §10.1); none without a bundle. */
+GPtrArray  *test_office_bundle_entries (TestOffice *office,
+                                        TestLaptop *laptop,
+                                        const char *case_id);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TestOffice, test_office_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TestLaptop, test_laptop_free)

@@ -56,6 +56,20 @@ old_case (TestLaptop *laptop,
   return g_steal_pointer (&id);
 }
 
+/* The sealed changeset's client part, past its clear tier and epoch:
+ * nonce, ciphertext, tag. */
+static void
+add_client_parts (GBytes    *sealed,
+                  GPtrArray *out)
+{
+  OmbudSealHeader h;
+
+  g_assert_true (ombud_seal_parse (sealed, &h, NULL));
+  for (guint p = 0; p < h.n_parts; p++)
+    if (h.parts[p].tier == OMBUD_SEAL_TIER_CLIENT)
+      g_ptr_array_add (out, g_bytes_new_from_bytes (sealed, h.parts[p].offset + 5, h.parts[p].length - 5));
+}
+
 /* Every sealed client part and case-key grant of the case the office holds:
  * the bytes a scan of its files looks for. */
 static GPtrArray *
@@ -72,15 +86,9 @@ client_bytes_at_office (TestOffice *office,
   for (guint i = 0; i < all->len; i++)
     {
       OmbudOfficeChangeset *cs = all->pdata[i];
-      OmbudSealHeader h;
 
-      if (memcmp (cs->case_id, raw, 16) != 0)
-        continue;
-      g_assert_true (ombud_seal_parse (cs->sealed, &h, NULL));
-      for (guint p = 0; p < h.n_parts; p++)
-        if (h.parts[p].tier == OMBUD_SEAL_TIER_CLIENT)
-          /* Past the part's clear tier and epoch: nonce, ciphertext, tag. */
-          g_ptr_array_add (out, g_bytes_new_from_bytes (cs->sealed, h.parts[p].offset + 5, h.parts[p].length - 5));
+      if (memcmp (cs->case_id, raw, 16) == 0)
+        add_client_parts (cs->sealed, out);
     }
   for (guint r = 0; r < recipients->len; r++)
     {
@@ -106,28 +114,11 @@ add_bundle_entries (TestOffice *office,
                     const char *case_id,
                     GPtrArray  *out)
 {
-  g_autoptr(OmbudOfficeBackend) backend = test_office_backend (office);
-  g_autoptr(GError) error = NULL;
-  g_autofree char *ombud = test_laptop_ombud_id (laptop);
-  g_autofree char *name = g_strdup_printf ("key-bundle-entries:%s", ombud);
-  g_autoptr(GBytes) all = ombud_office_backend_get_blob (backend, name, &error);
-  const guint8 *data;
-  gsize len;
-  guint8 raw[16];
+  g_autoptr(GPtrArray) entries = test_office_bundle_entries (office, laptop, case_id);
 
-  g_assert_no_error (error);
-  g_assert_nonnull (all);
-  g_assert_true (ombud_uuid_parse (case_id, raw));
-  data = g_bytes_get_data (all, &len);
-  for (gsize off = 0; off + OMBUD_BUNDLE_ENTRY_SIZE <= len; off += OMBUD_BUNDLE_ENTRY_SIZE)
-    {
-      g_autoptr(GBytes) one = g_bytes_new (data + off, OMBUD_BUNDLE_ENTRY_SIZE);
-      OmbudBundleEntry e;
-
-      g_assert_true (ombud_bundle_entry_parse (one, &e, NULL));
-      if (memcmp (e.case_id, raw, 16) == 0)
-        g_ptr_array_add (out, g_bytes_ref (one));
-    }
+  g_assert_cmpuint (entries->len, >=, 1);
+  for (guint i = 0; i < entries->len; i++)
+    g_ptr_array_add (out, g_bytes_ref (entries->pdata[i]));
 }
 
 /* How many of the byte strings some file under dir holds. */
@@ -298,12 +289,8 @@ client_parts_in_outbox (TestLaptop *laptop,
   while (sqlite3_step (stmt) == SQLITE_ROW)
     {
       g_autoptr(GBytes) sealed = g_bytes_new (sqlite3_column_blob (stmt, 0), sqlite3_column_bytes (stmt, 0));
-      OmbudSealHeader h;
 
-      g_assert_true (ombud_seal_parse (sealed, &h, NULL));
-      for (guint p = 0; p < h.n_parts; p++)
-        if (h.parts[p].tier == OMBUD_SEAL_TIER_CLIENT)
-          g_ptr_array_add (out, g_bytes_new_from_bytes (sealed, h.parts[p].offset + 5, h.parts[p].length - 5));
+      add_client_parts (sealed, out);
     }
   sqlite3_finalize (stmt);
   return out;

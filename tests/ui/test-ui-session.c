@@ -366,12 +366,6 @@ lock (Fixture *f)
   ombud_store_lock (store);
 }
 
-static gint64
-long_ago (gpointer data G_GNUC_UNUSED)
-{
-  return 1000000000;  /* 2001 */
-}
-
 /* Step 5½ (PROTOCOL.md §10.4): a profile guarded by an office share at a
  * sync in 2001 is stale: the page says so and offers Sync and Unlock,
  * which asks an office nobody answers at, and changes nothing.  The
@@ -389,21 +383,7 @@ stale (Fixture *f)
   g_autoptr(GBytes) guarded = NULL;
   g_autoptr(GError) error = NULL;
 
-  {
-    g_autoptr(OmbudStore) store = ombud_store_new (f->dir);
-    guint8 pk[32], plain[36] = { 0 }, sealed[36 + crypto_box_SEALBYTES], org[16] = { 0 };
-    gboolean has_share;
-
-    ombud_store_set_clock (store, long_ago, NULL);
-    g_assert_true (ombud_store_unlock (store, UI_TEST_PASSPHRASE, &error));
-    g_assert_true (ombud_store_guard_public_key (store, pk, &has_share, &error));
-    randombytes_buf (plain, 32);
-    plain[32] = 30;
-    crypto_box_seal (sealed, plain, sizeof plain, pk);
-    g_assert_true (ombud_store_guard_take_share (store, sealed, sizeof sealed, "http://127.0.0.1:9",
-                                                 NULL, NULL, org, 1, &error));
-    g_assert_no_error (error);
-  }
+  test_make_stale_profile (f->dir, UI_TEST_PASSPHRASE);
   g_assert_false (gtk_widget_get_visible (sync_button));
   ui_set_text (entry, UI_TEST_PASSPHRASE);
   g_signal_emit_by_name (entry, "activate");
