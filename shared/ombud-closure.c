@@ -533,10 +533,9 @@ purge_field (OmbudCaseload     *caseload,
 static gboolean
 is_client_change (const OmbudChange *c)
 {
-  const OmbudTable *table = ombud_table_lookup (c->table);
-  const OmbudField *field = table ? ombud_table_lookup_field (table, c->field) : NULL;
+  gboolean known;
 
-  return field != NULL && field->tier == OMBUD_TIER_CLIENT;
+  return ombud_field_tier (c->table, c->field, &known) == OMBUD_TIER_CLIENT && known;
 }
 
 /* Drops the client-tier changes; returns how many. */

@@ -100,3 +100,16 @@ ombud_table_lookup_field (const OmbudTable *table,
       return f;
   return NULL;
 }
+
+OmbudTier
+ombud_field_tier (const char *table,
+                  const char *field,
+                  gboolean   *known)
+{
+  const OmbudTable *t = ombud_table_lookup (table);
+  const OmbudField *f = t ? ombud_table_lookup_field (t, field) : NULL;
+
+  if (known != NULL)
+    *known = f != NULL;
+  return f ? f->tier : OMBUD_TIER_CLIENT;
+}

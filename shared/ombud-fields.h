@@ -36,5 +36,10 @@ const OmbudTable *ombud_tables_get        (guint            *n_tables);
 const OmbudTable *ombud_table_lookup      (const char       *table);
 const OmbudField *ombud_table_lookup_field (const OmbudTable *table,
                                             const char       *field);
+/* The tier of table.field; one this schema does not know (a newer Ombud's)
+ * is the client's, the side to err on, and *known says so. */
+OmbudTier         ombud_field_tier         (const char       *table,
+                                            const char       *field,
+                                            gboolean         *known);
 
 G_END_DECLS

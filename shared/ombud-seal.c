@@ -96,17 +96,6 @@ seal_fail (GError    **error,
 
 /* Sealing */
 
-static OmbudTier
-change_tier (const OmbudChange *c,
-             gboolean          *known)
-{
-  const OmbudTable *table = ombud_table_lookup (c->table);
-  const OmbudField *field = table ? ombud_table_lookup_field (table, c->field) : NULL;
-
-  *known = field != NULL;
-  return field ? field->tier : OMBUD_TIER_CLIENT;
-}
-
 static gboolean
 seal_header_from (const OmbudChangeset *cs,
                   const guint8         *org_id,
@@ -135,7 +124,7 @@ seal_header_from (const OmbudChangeset *cs,
       const OmbudChange *c = g_ptr_array_index (cs->changes, i);
       gboolean known;
 
-      if (change_tier (c, &known) == OMBUD_TIER_CLIENT && known && *cs->case_id == '\0')
+      if (ombud_field_tier (c->table, c->field, &known) == OMBUD_TIER_CLIENT && known && *cs->case_id == '\0')
         return seal_fail (error, OMBUD_SEAL_ERROR_INVALID, step, "a client-tier change outside a case");
       if (!known)
         return seal_fail (error, OMBUD_SEAL_ERROR_INVALID, step, "a change to a field whose tier is not known");
@@ -158,9 +147,8 @@ split_tier (const OmbudChangeset *cs,
   for (guint i = 0; i < cs->changes->len; i++)
     {
       OmbudChange *c = g_ptr_array_index (cs->changes, i);
-      gboolean known;
 
-      if (change_tier (c, &known) == tier)
+      if (ombud_field_tier (c->table, c->field, NULL) == tier)
         g_ptr_array_add (part.changes, c);
     }
   return part;
@@ -549,7 +537,7 @@ check_part (const OmbudChangeset  *cs,
     {
       const OmbudChange *c = g_ptr_array_index (cs->changes, i);
       gboolean known;
-      OmbudTier t = change_tier (c, &known);
+      OmbudTier t = ombud_field_tier (c->table, c->field, &known);
 
       if (c->hlc < h->min_hlc || c->hlc > h->max_hlc)
         return inconsistent (error, "a change stamped outside the header's HLC range");

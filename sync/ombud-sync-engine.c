@@ -301,16 +301,15 @@ store_sealed (sqlite3   *db,
   return ombud_sql_run (db, stmt, error);
 }
 
+/* As ombud-seal.c splits it: a changeset with a client part. */
 static gboolean
 has_client_change (const OmbudChangeset *cs)
 {
   for (guint i = 0; i < cs->changes->len; i++)
     {
       const OmbudChange *c = cs->changes->pdata[i];
-      const OmbudTable *table = ombud_table_lookup (c->table);
-      const OmbudField *field = table ? ombud_table_lookup_field (table, c->field) : NULL;
 
-      if (field != NULL && field->tier == OMBUD_TIER_CLIENT)
+      if (ombud_field_tier (c->table, c->field, NULL) == OMBUD_TIER_CLIENT)
         return TRUE;
     }
   return FALSE;
